@@ -1,0 +1,43 @@
+/**
+ * JACO's consensus core: a pure raft state machine in the etcd-raft mould plus
+ * the data contract it speaks.
+ *
+ * `RaftNode` has no clock, no I/O and no randomness of its own. The driver feeds
+ * it `tick()` (logical time), `step(message)` (inbound messages), `propose()`,
+ * `proposeConfChange()`, `readIndex()` and `transferLeadership()`, and then
+ * drains it with `ready()` / `advance()`. Each `Ready` MUST be processed in
+ * this order:
+ *
+ * 1. **persist** — `snapshot` (if any), then `entries` and `hardState`, durably
+ *    (fsync) before anything else;
+ * 2. **send** — `messages`, only once step 1 is durable (a vote or an append
+ *    acknowledgement must never outrun the disk);
+ * 3. **apply** — restore `snapshot` into the state machine (if any), then apply
+ *    `committedEntries` in index order; `readStates` may be served once the
+ *    state machine has applied up to their `index`;
+ * 4. **advance** — call `advance(ready)` before asking for the next `Ready`.
+ *
+ * Membership changes are single-server and take effect when the change entry
+ * is known committed (see `RaftNode`).
+ *
+ * @example
+ * ```ts
+ * import { RaftNode } from "./mod.ts";
+ * const node = new RaftNode(
+ *   { id: "a", electionTicks: 10, heartbeatTicks: 1, random: Math.random },
+ *   { hardState: { term: 0, vote: "", commit: 0 }, entries: [], conf: { voters: ["a"], learners: [] } },
+ * );
+ * node.campaign();
+ * while (node.hasReady()) {
+ *   const ready = node.ready();
+ *   // persist ready.entries / ready.hardState, send ready.messages, apply ready.committedEntries
+ *   node.advance(ready);
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export * from "./types.ts";
+export { RaftNode } from "./node.ts";
+export { decodeConfChange, encodeConfChange } from "./_conf.ts";
