@@ -1,70 +1,322 @@
 /**
- * Placeholder so dependants compile while the core lands.
+ * `RaftNode`: the public face of the pure raft core.
  *
  * @module
  */
-import type {
-  ConfChange,
-  Message,
-  NodeId,
-  ProposeResult,
-  RaftConfig,
-  RaftStatus,
-  Ready,
-  RestoredState,
-  Snapshot,
+import { encodeConfChange } from "./_conf.ts";
+import { isTransfer, message, RaftCore, RaftUsageError } from "./_raft.ts";
+import { bcastAppend, bcastHeartbeat } from "./_replicate.ts";
+import { stepCandidate } from "./_step_candidate.ts";
+import { stepFollower } from "./_step_follower.ts";
+import {
+  committedInTerm,
+  handleReadIndex,
+  releasePendingReads,
+  stepLeader,
+  transferLeadership,
+} from "./_step_leader.ts";
+import {
+  type ConfChange,
+  type ConfState,
+  EntryType,
+  type Message,
+  MessageType,
+  type NodeId,
+  type ProposeResult,
+  type RaftConfig,
+  type RaftStatus,
+  type Ready,
+  type RestoredState,
+  Role,
+  type Snapshot,
 } from "./types.ts";
 
-/** The raft core (being implemented; API is final). */
+/**
+ * One raft member as a pure state machine: no clock, no I/O, no randomness of
+ * its own (it draws from `config.random`). Drive it with `tick()` / `step()` /
+ * `propose()` and drain it with `ready()` → persist → send → apply →
+ * `advance(ready)` (see the module doc of mod.ts). Call `advance` for each
+ * `Ready` before asking for the next one.
+ *
+ * Decisions where raft leaves room:
+ * - membership changes take effect on every member when it learns the change
+ *   is committed (not on append); the leader accepts a new change only after
+ *   the previous one and its own no-op committed, so one single-server change
+ *   is in flight at a time;
+ * - a leader that commits its own removal broadcasts that commit and steps
+ *   down; a removed member never campaigns (`status().conf` shows it gone);
+ * - a follower that does not know a leader drops `readIndex` requests (the
+ *   caller retries on its own timeout); a leader queues reads until its no-op
+ *   commits.
+ *
+ * @example
+ * ```ts
+ * const node = new RaftNode(config, restored);
+ * const result = node.propose(new TextEncoder().encode("set x 1"));
+ * if (!result.ok) console.log("forward to", result.leader);
+ * ```
+ */
 export class RaftNode {
-  #id: NodeId;
-  /** Builds a node from its configuration and what storage restored. */
-  constructor(config: RaftConfig, _restored: RestoredState) {
-    this.#id = config.id;
+  #r: RaftCore;
+
+  /**
+   * Builds a member from its configuration and what storage restored.
+   *
+   * @throws {RangeError} when heartbeatTicks is not in [1, electionTicks).
+   */
+  constructor(config: RaftConfig, restored: RestoredState) {
+    this.#r = new RaftCore(config, restored);
   }
-  /** Advances the logical clock by one tick. */
-  tick(): void {}
-  /** Feeds one inbound message. */
-  step(_message: Message): void {}
-  /** Starts an election now. */
-  campaign(): void {}
-  /** Proposes an application command. */
-  propose(_data: Uint8Array): ProposeResult {
-    return { ok: false, reason: "not_leader", leader: "" };
+
+  /** Advances the logical clock by one tick (elections, heartbeats, check-quorum). */
+  tick(): void {
+    const r = this.#r;
+    r.electionElapsed++;
+    if (r.role !== Role.leader) {
+      if (r.isVoter() && r.electionElapsed >= r.randomizedElectionTimeout) r.campaign("pre");
+      return;
+    }
+    r.heartbeatElapsed++;
+    if (r.electionElapsed >= r.cfg.electionTicks) {
+      r.electionElapsed = 0;
+      if (r.cfg.checkQuorum && !this.#quorumActive()) {
+        r.becomeFollower(r.term, "");
+        return;
+      }
+      r.leadTransferee = ""; // a transfer that did not finish within an election timeout is abandoned
+    }
+    if (r.heartbeatElapsed >= r.cfg.heartbeatTicks) {
+      r.heartbeatElapsed = 0;
+      bcastHeartbeat(r);
+    }
   }
-  /** Proposes a single-server membership change. */
-  proposeConfChange(_change: ConfChange): ProposeResult {
-    return { ok: false, reason: "not_leader", leader: "" };
+
+  #quorumActive(): boolean {
+    const r = this.#r;
+    const active = new Set([r.id]);
+    for (const [id, pr] of r.prs) {
+      if (pr.recentActive) active.add(id);
+      pr.recentActive = false;
+    }
+    return r.hasQuorum(active);
   }
-  /** Hands leadership to `to`. */
-  transferLeadership(_to: NodeId): void {}
-  /** Requests a linearizable read index. */
-  readIndex(_context: Uint8Array): void {}
-  /** Compacts the log up to `index` with an application snapshot. */
-  compact(_index: number, _data: Uint8Array): Snapshot {
-    throw new Error("not implemented yet");
+
+  /** Starts an election now (pre-vote first when enabled); for bootstrap and tests. */
+  campaign(): void {
+    this.#r.campaign("pre");
   }
-  /** Whether `ready()` has anything. */
+
+  /** Feeds one inbound message. Messages from stale terms are answered or dropped as raft requires. */
+  step(m: Message): void {
+    const r = this.#r;
+    if (
+      m.term > r.term && m.type !== MessageType.readIndex &&
+      m.type !== MessageType.readIndexResponse
+    ) {
+      if (m.type === MessageType.vote || m.type === MessageType.preVote) {
+        // Leader stickiness: while we hear from a leader, ignore would-be disruptors.
+        const inLease = r.cfg.checkQuorum && r.lead !== "" &&
+          r.electionElapsed < r.cfg.electionTicks;
+        if (inLease && !isTransfer(m.context)) return;
+      }
+      const isLeaderMessage = m.type === MessageType.append || m.type === MessageType.heartbeat ||
+        m.type === MessageType.snapshot;
+      if (m.type === MessageType.preVote || (m.type === MessageType.preVoteResponse && !m.reject)) {
+        // Pre-vote traffic never moves terms.
+      } else {
+        r.becomeFollower(m.term, isLeaderMessage ? m.from : "");
+      }
+    } else if (m.term !== 0 && m.term < r.term) {
+      if (
+        (r.cfg.checkQuorum || r.cfg.preVote) &&
+        (m.type === MessageType.append || m.type === MessageType.heartbeat)
+      ) {
+        // Tell a stale leader about the newer term so it steps down.
+        r.send(message({ type: MessageType.appendResponse, to: m.from }));
+      } else if (m.type === MessageType.preVote) {
+        r.send(message({ type: MessageType.preVoteResponse, to: m.from, reject: true }));
+      }
+      return;
+    }
+    if (m.type === MessageType.vote || m.type === MessageType.preVote) {
+      this.#handleVoteRequest(m);
+    } else if (r.role === Role.leader) {
+      stepLeader(r, m);
+    } else if (r.role === Role.follower) {
+      stepFollower(r, m);
+    } else {
+      stepCandidate(r, m);
+    }
+    this.#afterChange();
+  }
+
+  #handleVoteRequest(m: Message): void {
+    const r = this.#r;
+    const type = m.type === MessageType.vote
+      ? MessageType.voteResponse
+      : MessageType.preVoteResponse;
+    const canVote = r.vote === m.from || (r.vote === "" && r.lead === "") ||
+      (m.type === MessageType.preVote && m.term > r.term);
+    if (canVote && r.log.isUpToDate(m.index, m.logTerm)) {
+      r.send(message({ type, to: m.from, term: m.term }));
+      if (m.type === MessageType.vote) {
+        r.electionElapsed = 0;
+        r.vote = m.from;
+      }
+    } else {
+      r.send(message({ type, to: m.from, reject: true }));
+    }
+  }
+
+  /** Reads that waited for the leader's first commit in its term can now proceed. */
+  #afterChange(): void {
+    const r = this.#r;
+    if (r.role === Role.leader && r.pendingReads.length > 0 && committedInTerm(r)) {
+      releasePendingReads(r);
+    }
+  }
+
+  #refusal(reason: "not_leader" | "transfer_in_progress" | "conf_change_pending"): ProposeResult {
+    return { ok: false, reason, leader: this.#r.lead };
+  }
+
+  /** Proposes an application command; on the leader it is appended and replicated. */
+  propose(data: Uint8Array): ProposeResult {
+    const r = this.#r;
+    if (r.role !== Role.leader) return this.#refusal("not_leader");
+    if (r.leadTransferee !== "") return this.#refusal("transfer_in_progress");
+    const [entry] = r.appendEntries([{ type: EntryType.normal, data }]);
+    bcastAppend(r);
+    this.#afterChange();
+    return { ok: true, index: entry.index, term: entry.term };
+  }
+
+  /**
+   * Proposes a single-server membership change. Refused while an earlier
+   * change (or the leader's own no-op) is not yet committed.
+   *
+   * @throws {RaftUsageError} when the change would remove the last voter.
+   */
+  proposeConfChange(change: ConfChange): ProposeResult {
+    const r = this.#r;
+    if (r.role !== Role.leader) return this.#refusal("not_leader");
+    if (r.leadTransferee !== "") return this.#refusal("transfer_in_progress");
+    if (r.pendingConfIndex > r.log.committed) return this.#refusal("conf_change_pending");
+    if (
+      change.type !== "add_voter" && r.conf.voters.length === 1 && r.conf.voters[0] === change.node
+    ) {
+      throw new RaftUsageError(`conf change would leave no voter: ${change.type} ${change.node}`);
+    }
+    const [entry] = r.appendEntries([{
+      type: EntryType.confChange,
+      data: encodeConfChange(change),
+    }]);
+    r.pendingConfIndex = entry.index;
+    if (r.role === Role.leader) bcastAppend(r);
+    return { ok: true, index: entry.index, term: entry.term };
+  }
+
+  /** Hands leadership to voter `to` (TimeoutNow once it holds the whole log); no-op elsewhere. */
+  transferLeadership(to: NodeId): void {
+    transferLeadership(this.#r, to);
+  }
+
+  /**
+   * Requests a linearizable read; the answer arrives later in
+   * `ready().readStates` with the same context (reads are safe once applied
+   * up to its index). Followers forward to the leader.
+   */
+  readIndex(context: Uint8Array): void {
+    const r = this.#r;
+    const m = message({ type: MessageType.readIndex, to: r.id, from: r.id, context });
+    if (r.role === Role.leader) handleReadIndex(r, m);
+    else if (r.role === Role.follower) stepFollower(r, m);
+  }
+
+  /**
+   * Records an application snapshot at applied `index` and drops the log up
+   * to it. `conf` defaults to the membership in effect at `index`. Returns the
+   * snapshot (the caller persists it; the core sends it to lagging followers).
+   *
+   * @throws {RaftLogError} when `index` is beyond the applied index.
+   */
+  compact(index: number, data: Uint8Array, conf?: ConfState): Snapshot {
+    const r = this.#r;
+    if (r.log.snapshot && index <= r.log.snapshot.meta.index) return r.log.snapshot;
+    const term = r.log.term(index);
+    if (term === undefined || index > r.log.applied) {
+      throw new RaftUsageError(`compact index ${index} is not an applied log index`);
+    }
+    const snapshot: Snapshot = { meta: { index, term, conf: conf ?? r.confAt(index) }, data };
+    r.log.compact(snapshot);
+    const keepFrom = r.confHistory.findLastIndex((c) => c.index <= index);
+    r.confHistory = r.confHistory.slice(Math.max(keepFrom, 0));
+    return snapshot;
+  }
+
+  /** Whether `ready()` has anything to persist, send, apply or report. */
   hasReady(): boolean {
-    return false;
+    const r = this.#r;
+    const soft = r.softState();
+    const hard = r.hardState();
+    return r.msgs.length > 0 || r.readStates.length > 0 || r.log.pendingSnapshot !== undefined ||
+      soft.role !== r.prevSoftState.role || soft.leader !== r.prevSoftState.leader ||
+      hard.term !== r.prevHardState.term || hard.vote !== r.prevHardState.vote ||
+      hard.commit !== r.prevHardState.commit || r.log.unstableEntries().length > 0 ||
+      r.log.nextCommitted().length > 0;
   }
-  /** The next batch to persist, send and apply. */
+
+  /** The next batch: persist, send, apply (in that order), then `advance(ready)`. */
   ready(): Ready {
-    return { entries: [], messages: [], committedEntries: [], readStates: [] };
+    const r = this.#r;
+    const rd: Ready = {
+      entries: r.log.unstableEntries(),
+      messages: r.msgs,
+      committedEntries: r.log.nextCommitted(),
+      readStates: r.readStates,
+    };
+    r.msgs = [];
+    r.readStates = [];
+    const soft = r.softState();
+    if (soft.role !== r.prevSoftState.role || soft.leader !== r.prevSoftState.leader) {
+      rd.softState = soft;
+    }
+    const hard = r.hardState();
+    const prev = r.prevHardState;
+    if (hard.term !== prev.term || hard.vote !== prev.vote || hard.commit !== prev.commit) {
+      rd.hardState = hard;
+    }
+    if (r.log.pendingSnapshot) rd.snapshot = r.log.pendingSnapshot;
+    return rd;
   }
-  /** Acknowledges a processed `Ready`. */
-  advance(_ready: Ready): void {}
-  /** A read-only view of the node. */
+
+  /** Acknowledges that `ready` was persisted, sent and applied. */
+  advance(ready: Ready): void {
+    const r = this.#r;
+    if (ready.softState) r.prevSoftState = ready.softState;
+    if (ready.hardState) r.prevHardState = ready.hardState;
+    if (ready.snapshot) {
+      if (r.log.pendingSnapshot === ready.snapshot) r.log.pendingSnapshot = undefined;
+      r.log.applied = Math.max(r.log.applied, ready.snapshot.meta.index);
+    }
+    const last = ready.entries.at(-1);
+    if (last) r.log.stableTo(last.index, last.term);
+    const applied = ready.committedEntries.at(-1);
+    if (applied) r.log.appliedTo(applied.index);
+  }
+
+  /** A read-only view: role, term, leader, commit/applied/last index and membership. */
   status(): RaftStatus {
+    const r = this.#r;
     return {
-      id: this.#id,
-      role: "follower",
-      term: 0,
-      leader: "",
-      commit: 0,
-      applied: 0,
-      lastIndex: 0,
-      conf: { voters: [], learners: [] },
+      id: r.id,
+      role: r.role,
+      term: r.term,
+      leader: r.lead,
+      commit: r.log.committed,
+      applied: r.log.applied,
+      lastIndex: r.log.lastIndex(),
+      conf: r.confAt(Infinity),
     };
   }
 }

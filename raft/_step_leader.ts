@@ -1,0 +1,140 @@
+/**
+ * Leader message handling: append / heartbeat / snapshot acknowledgements,
+ * leadership transfer and ReadIndex.
+ *
+ * @module
+ */
+import { ProgressState } from "./_progress.ts";
+import { decodeReadSeq } from "./_read_only.ts";
+import { message, type RaftCore } from "./_raft.ts";
+import {
+  bcastAppend,
+  bcastHeartbeat,
+  sendAppend,
+  sendAppendsWhileOpen,
+  sendSnapshotChunk,
+} from "./_replicate.ts";
+import { type Message, MessageType, Role } from "./types.ts";
+
+/** Steps a message addressed to the leader (terms already reconciled). */
+export function stepLeader(r: RaftCore, m: Message): void {
+  if (m.type === MessageType.readIndex) {
+    handleReadIndex(r, m);
+    return;
+  }
+  const pr = r.prs.get(m.from);
+  if (!pr) return;
+  pr.recentActive = true;
+  switch (m.type) {
+    case MessageType.appendResponse:
+      handleAppendResponse(r, m);
+      return;
+    case MessageType.heartbeatResponse: {
+      pr.onHeartbeatResponse();
+      if (pr.state === ProgressState.snapshot) sendSnapshotChunk(r, m.from);
+      else if (pr.match < r.log.lastIndex()) sendAppend(r, m.from);
+      const seq = decodeReadSeq(m.context);
+      if (seq !== undefined) {
+        for (const read of r.readOnly.ack(m.from, seq, (acks) => r.hasQuorum(acks))) {
+          respondRead(r, read.from, read.context, read.index);
+        }
+      }
+      return;
+    }
+    case MessageType.snapshotResponse:
+      if (pr.state !== ProgressState.snapshot) return;
+      if (m.reject) {
+        pr.becomeProbe();
+        sendAppend(r, m.from);
+        return;
+      }
+      if (m.index === pr.snapshotIndex) pr.snapshotOffset = m.rejectHint;
+      sendSnapshotChunk(r, m.from);
+      return;
+  }
+}
+
+function handleAppendResponse(r: RaftCore, m: Message): void {
+  const pr = r.prs.get(m.from)!;
+  if (m.reject) {
+    let nextProbe = m.rejectHint;
+    if (m.rejectTerm > 0) nextProbe = r.log.findConflictByTerm(m.rejectHint, m.rejectTerm).index;
+    if (pr.maybeDecrTo(m.index, nextProbe)) sendAppend(r, m.from);
+    return;
+  }
+  const wasPaused = pr.isPaused();
+  if (!pr.maybeUpdate(m.index)) {
+    if (wasPaused && !pr.isPaused()) sendAppendsWhileOpen(r, m.from);
+    return;
+  }
+  if (pr.state !== ProgressState.replicate) pr.becomeReplicate();
+  if (r.maybeCommit()) {
+    if (r.role !== Role.leader) return; // the commit removed us
+    bcastAppend(r);
+  } else {
+    sendAppendsWhileOpen(r, m.from);
+  }
+  if (m.from === r.leadTransferee && pr.match === r.log.lastIndex()) {
+    r.send(message({ type: MessageType.timeoutNow, to: m.from }));
+  }
+}
+
+/** Whether the leader committed an entry of its own term (its no-op at least). */
+export function committedInTerm(r: RaftCore): boolean {
+  return r.log.term(r.log.committed) === r.term;
+}
+
+/** Reads queued before the no-op committed can now be served. */
+export function releasePendingReads(r: RaftCore): void {
+  const reads = r.pendingReads;
+  r.pendingReads = [];
+  for (const read of reads) handleReadIndex(r, read);
+}
+
+/**
+ * ReadIndex (dissertation §6.4): the read index is the commit index once the
+ * leader has committed in its term; it is released after a heartbeat round
+ * confirms leadership, or at once under a lease (checkQuorum keeps the lease
+ * honest, as in etcd: it assumes bounded clock drift between members).
+ */
+export function handleReadIndex(r: RaftCore, m: Message): void {
+  const context = m.context ?? new Uint8Array(0);
+  if (!committedInTerm(r)) {
+    r.pendingReads.push(m);
+    return;
+  }
+  const index = r.log.committed;
+  if (r.conf.voters.length === 1 && r.isVoter()) {
+    respondRead(r, m.from, context, index);
+    return;
+  }
+  if (r.cfg.leaseRead && r.cfg.checkQuorum) {
+    respondRead(r, m.from, context, index);
+    return;
+  }
+  r.readOnly.add({ from: m.from, context, index, self: r.id });
+  bcastHeartbeat(r);
+}
+
+function respondRead(r: RaftCore, from: string, context: Uint8Array, index: number): void {
+  if (from === r.id) {
+    r.readStates.push({ index, context });
+    return;
+  }
+  r.send(message({ type: MessageType.readIndexResponse, to: from, index, context }));
+}
+
+/** Leader: hands leadership to `to` once it holds the whole log (TimeoutNow). */
+export function transferLeadership(r: RaftCore, to: string): void {
+  if (r.role !== Role.leader || to === r.id || !r.isVoter(to) || r.leadTransferee === to) return;
+  const pr = r.prs.get(to);
+  if (!pr) return;
+  r.leadTransferee = to;
+  // The transfer is abandoned if it has not happened within one election timeout.
+  r.electionElapsed = 0;
+  if (pr.match === r.log.lastIndex()) {
+    r.send(message({ type: MessageType.timeoutNow, to }));
+  } else {
+    sendAppend(r, to);
+  }
+}
