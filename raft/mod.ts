@@ -41,3 +41,24 @@
 export * from "./types.ts";
 export { RaftNode } from "./node.ts";
 export { decodeConfChange, encodeConfChange } from "./_conf.ts";
+export {
+  type Applied,
+  type LeaderChange,
+  RaftDriver,
+  type RaftDriverOptions,
+  type StateMachine,
+} from "./driver.ts";
+export {
+  EMPTY_HARD_STATE,
+  MemoryStorage,
+  type PersistBatch,
+  SNAPSHOTS_RETAINED,
+  type Storage,
+  StorageCorruptError,
+} from "./storage.ts";
+export { SqliteStorage, type SqliteStorageOptions } from "./sqlite_storage.ts";
+export { SnapshotFiles } from "./snapshot_files.ts";
+export { CodecError, decodeMessages, encodeMessages } from "./codec.ts";
+export { DEFAULT_MAX_QUEUED_MESSAGES, type MessageHandler, type Transport } from "./transport.ts";
+export { MemoryNetwork, MemoryTransport } from "./memory_transport.ts";
+export { TlsTransport, type TlsTransportOptions } from "./tls_transport.ts";

@@ -1,0 +1,336 @@
+/**
+ * `RaftDriver`: runs a {@link RaftNode} against real time, durable
+ * {@link Storage}, a {@link Transport} and the application's
+ * {@link StateMachine}, following the Ready contract (persist → send → apply
+ * → advance).
+ *
+ * Timing (defaults, architecture §6): one tick every 50 ms; heartbeat every
+ * 2 ticks (100 ms); election timeout 20 ticks (1 s), randomized by the core
+ * into [1 s, 2 s). Proposals, inbound messages and ticks only mark the node
+ * dirty; the Ready loop runs on a later macrotask, so everything that arrived
+ * meanwhile (and everything arriving while a Ready is persisted) lands in ONE
+ * Ready and ONE storage transaction: group commit.
+ *
+ * Every `snapshotEntries` applied entries (default 8192) the driver asks the
+ * application for a snapshot, hands it to the core's `compact` and to storage.
+ * A snapshot received from the leader is given to the application's `restore`.
+ *
+ * @module
+ */
+import { JacoError } from "../proto/errors.ts";
+import { decodeConfChange } from "./_conf.ts";
+import { type Applied, Waiters } from "./_waiters.ts";
+import { RaftNode } from "./node.ts";
+import type { Storage } from "./storage.ts";
+import type { Transport } from "./transport.ts";
+import {
+  type ConfChange,
+  ConfChangeType,
+  type ConfState,
+  type Entry,
+  EntryType,
+  type NodeId,
+  type ProposeResult,
+  type RaftStatus,
+  type Ready,
+  type Role,
+  type Snapshot,
+} from "./types.ts";
+
+export type { Applied };
+
+/** The replicated application. */
+export interface StateMachine {
+  /** Applies one committed normal entry; the result is handed to the proposer. */
+  apply(entry: Entry): unknown;
+  /** Serialises the state as of the last applied entry (called between applies). */
+  snapshot(): Uint8Array | Promise<Uint8Array>;
+  /** Replaces the whole state with a snapshot's. */
+  restore(snapshot: Snapshot): void | Promise<void>;
+}
+
+/** Role/leader change notification. */
+export interface LeaderChange {
+  role: Role;
+  leader: NodeId;
+  term: number;
+}
+
+/** Options of {@link RaftDriver.start}. */
+export interface RaftDriverOptions {
+  id: NodeId;
+  storage: Storage;
+  transport: Transport;
+  stateMachine: StateMachine;
+  /** Membership used only when storage is empty (a new cluster). */
+  bootstrap?: ConfState;
+  /** Known peer addresses; conf changes carrying an address (context) add to it. */
+  peers?: Record<NodeId, string>;
+  tickMs?: number;
+  heartbeatTicks?: number;
+  electionTicks?: number;
+  snapshotEntries?: number;
+  /** How long propose/readIndex wait before failing (default 5000 ms). */
+  applyTimeoutMs?: number;
+  random?: () => number;
+  /** Wall clock for deadlines (default Date.now). */
+  now?: () => number;
+}
+
+type Settings = Required<Omit<RaftDriverOptions, "bootstrap" | "peers">>;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A running raft member (see module doc). */
+export class RaftDriver {
+  #o: Settings;
+  #node: RaftNode;
+  #waiters = new Waiters();
+  #listeners = new Set<(change: LeaderChange) => void>();
+  #timer: ReturnType<typeof setInterval>;
+  #scheduled = false;
+  #running: Promise<void> | undefined;
+  #applied = 0;
+  #snapshotIndex = 0;
+  #readSeq = 0;
+  #closed = false;
+  #failure: Error | undefined;
+
+  private constructor(o: Settings, node: RaftNode, snapshotIndex: number) {
+    this.#o = o;
+    this.#node = node;
+    this.#applied = snapshotIndex;
+    this.#snapshotIndex = snapshotIndex;
+    o.transport.onMessages((batch) => {
+      for (const m of batch) this.#node.step(m);
+      this.#schedule();
+    });
+    this.#timer = setInterval(() => this.#tick(), o.tickMs);
+  }
+
+  /**
+   * Loads storage (bootstrapping it when empty), restores the application from
+   * the latest snapshot and starts ticking.
+   * @throws {StorageCorruptError} when stored state cannot be restored
+   */
+  static async start(options: RaftDriverOptions): Promise<RaftDriver> {
+    const o = {
+      tickMs: 50,
+      heartbeatTicks: 2,
+      electionTicks: 20,
+      snapshotEntries: 8192,
+      applyTimeoutMs: 5000,
+      random: Math.random,
+      now: Date.now,
+      ...options,
+    };
+    if (options.bootstrap) await o.storage.bootstrap(options.bootstrap);
+    const restored = await o.storage.load();
+    if (restored.snapshot) await o.stateMachine.restore(restored.snapshot);
+    for (const [id, address] of Object.entries(options.peers ?? {})) {
+      if (id !== o.id) o.transport.setPeer(id, address);
+    }
+    const node = new RaftNode({
+      id: o.id,
+      electionTicks: o.electionTicks,
+      heartbeatTicks: o.heartbeatTicks,
+      random: o.random,
+    }, restored);
+    return new RaftDriver(o, node, restored.snapshot?.meta.index ?? 0);
+  }
+
+  /**
+   * Proposes `data`; resolves once the entry is applied locally.
+   * @throws {JacoError} `no_leader` when this member is not the leader,
+   *   `raft_apply_failed` when the entry is superseded or not applied in time
+   */
+  propose(data: Uint8Array): Promise<Applied> {
+    return this.#await(this.#node.propose(data), "no_leader");
+  }
+
+  /**
+   * Linearizable read barrier: resolves with an index once this member has
+   * applied it and the leader confirmed it is still the leader.
+   * @throws {JacoError} `no_leader` when no leader confirms in time
+   */
+  readIndex(): Promise<number> {
+    this.#assertOpen();
+    const key = String(++this.#readSeq);
+    const done = this.#waiters.read(key, this.#o.now() + this.#o.applyTimeoutMs);
+    this.#node.readIndex(encoder.encode(key));
+    this.#schedule();
+    return done;
+  }
+
+  /** Adds `id` as a learner (non-voter) reachable at `address`. */
+  addLearner(id: NodeId, address: string): Promise<Applied> {
+    return this.#confChange(
+      { type: ConfChangeType.addLearner, node: id, context: encoder.encode(address) },
+      "raft_add_voter_failed",
+    );
+  }
+
+  /** Promotes learner `id` to voter. */
+  promote(id: NodeId): Promise<Applied> {
+    return this.#confChange({ type: ConfChangeType.addVoter, node: id }, "raft_add_voter_failed");
+  }
+
+  /** Removes `id` from the membership. */
+  remove(id: NodeId): Promise<Applied> {
+    return this.#confChange({ type: ConfChangeType.removeNode, node: id }, "raft_remove_failed");
+  }
+
+  /** Asks the leader to hand leadership to `to` (fire and forget; watch leader changes). */
+  transferLeadership(to: NodeId): void {
+    this.#assertOpen();
+    this.#node.transferLeadership(to);
+    this.#schedule();
+  }
+
+  /** A read-only view of the member. */
+  status(): RaftStatus {
+    return { ...this.#node.status(), applied: this.#applied };
+  }
+
+  /** Subscribes to role/leader changes; returns the unsubscribe function. */
+  onLeaderChange(listener: (change: LeaderChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Stops ticking, fails pending calls, waits for the Ready loop, closes transport and storage. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#running;
+    await this.#o.transport.close();
+    await this.#o.storage.close();
+    this.#waiters.rejectAll(new JacoError("raft_unavailable", "raft driver is closed"));
+  }
+
+  #confChange(change: ConfChange, code: "raft_add_voter_failed" | "raft_remove_failed") {
+    return this.#await(this.#node.proposeConfChange(change), code);
+  }
+
+  #await(
+    result: ProposeResult,
+    code: "no_leader" | "raft_add_voter_failed" | "raft_remove_failed",
+  ) {
+    this.#assertOpen();
+    if (!result.ok) {
+      const why = result.reason === "not_leader"
+        ? "this member is not the raft leader"
+        : result.reason.replaceAll("_", " ");
+      return Promise.reject(
+        new JacoError(code, why, { leader: result.leader, reason: result.reason }),
+      );
+    }
+    const done = this.#waiters.proposal(
+      result.index,
+      result.term,
+      this.#o.now() + this.#o.applyTimeoutMs,
+    );
+    this.#schedule();
+    return done;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new JacoError("raft_unavailable", "raft driver is closed");
+    if (this.#failure) {
+      throw new JacoError("raft_unavailable", `raft driver stopped: ${this.#failure.message}`);
+    }
+  }
+
+  #tick(): void {
+    this.#node.tick();
+    this.#waiters.expire(this.#o.now());
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#closed || this.#failure) return;
+    this.#scheduled = true;
+    // A macrotask, not a microtask: lets every pending socket/HTTP callback add to this Ready.
+    setTimeout(() => {
+      this.#scheduled = false;
+      if (this.#running || this.#closed) return;
+      this.#running = this.#loop().catch((err) => this.#fail(err)).finally(() => {
+        this.#running = undefined;
+        if (this.#node.hasReady()) this.#schedule();
+      });
+    }, 0);
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#closed && this.#node.hasReady()) {
+      const ready = this.#node.ready();
+      await this.#handle(ready);
+      this.#node.advance(ready);
+      await this.#maybeSnapshot();
+    }
+  }
+
+  async #handle(ready: Ready): Promise<void> {
+    const { storage, transport, stateMachine } = this.#o;
+    if (ready.snapshot || ready.hardState || ready.entries.length > 0) {
+      await storage.persist({
+        hardState: ready.hardState,
+        entries: ready.entries,
+        snapshot: ready.snapshot,
+      });
+    }
+    if (ready.messages.length > 0) transport.send(ready.messages);
+    if (ready.snapshot) {
+      await stateMachine.restore(ready.snapshot);
+      this.#applied = this.#snapshotIndex = ready.snapshot.meta.index;
+      this.#waiters.snapshotInstalled(ready.snapshot.meta.index);
+    }
+    for (const entry of ready.committedEntries) {
+      let result: unknown;
+      if (entry.type === EntryType.confChange) this.#onConfChange(entry);
+      else if (entry.data.length > 0) {
+        result = stateMachine.apply(entry);
+        if (result instanceof Promise) result = await result;
+      }
+      this.#applied = entry.index;
+      this.#waiters.applied(entry.index, entry.term, result);
+    }
+    for (const rs of ready.readStates) {
+      this.#waiters.readGranted(decoder.decode(rs.context), rs.index);
+    }
+    this.#waiters.appliedUpTo(this.#applied);
+    if (ready.softState) {
+      const change = { ...ready.softState, term: this.#node.status().term };
+      for (const listener of this.#listeners) listener(change);
+    }
+  }
+
+  #onConfChange(entry: Entry): void {
+    const change = decodeConfChange(entry.data);
+    if (change.node === this.#o.id) return;
+    if (change.type === ConfChangeType.removeNode) this.#o.transport.removePeer(change.node);
+    else if (change.context && change.context.length > 0) {
+      this.#o.transport.setPeer(change.node, decoder.decode(change.context));
+    }
+  }
+
+  async #maybeSnapshot(): Promise<void> {
+    if (this.#applied - this.#snapshotIndex < this.#o.snapshotEntries) return;
+    const index = this.#applied;
+    const data = await this.#o.stateMachine.snapshot();
+    const snapshot = this.#node.compact(index, data);
+    await this.#o.storage.saveSnapshot(snapshot);
+    this.#snapshotIndex = index;
+  }
+
+  #fail(err: Error): void {
+    // Storage or state machine failed: continuing could ack what is not durable, so stop.
+    this.#failure = err;
+    clearInterval(this.#timer);
+    this.#waiters.rejectAll(
+      new JacoError("raft_unavailable", `raft driver stopped: ${err.message}`),
+    );
+  }
+}
