@@ -145,11 +145,14 @@ export async function listTs(dir: string, prefix = ""): Promise<string[]> {
 
 /**
  * Makes generated text independent of the protoc build and runnable on Deno: drops the protoc
- * version banner line, re-points imports of the well-known types to `proto/jaco/google/`, and
- * imports `Buffer` (used by the grpc-js serializers) from `node:buffer`.
+ * version banner line, drops the per-file `protobufFileName` constant (unused, and identical names
+ * in every file would make `mod.ts`'s star re-exports ambiguous), re-points imports of the
+ * well-known types to `proto/jaco/google/`, and imports `Buffer` (used by the grpc-js
+ * serializers) from `node:buffer`.
  */
 export function normalize(target: string, text: string): string {
-  let result = text.replace(/^\/\/ {3}protoc {2,}v.*\n/m, "");
+  let result = text.replace(/^\/\/ {3}protoc {2,}v.*\n/m, "")
+    .replace(/^export const protobufFileName = .*\n\n?/m, "");
   if (target.startsWith("v1/")) {
     result = result.replaceAll('from "../../google/protobuf/', 'from "../google/protobuf/');
   }

@@ -23,8 +23,6 @@ import { AuditEventType, auditEventTypeFromJSON, auditEventTypeToJSON } from "./
 
 export const protobufPackage = "jaco.v1";
 
-export const protobufFileName = "jaco/v1/audit.proto";
-
 /** The Audit service: query and follow the audit log (spec/rpc.md §1.5). */
 
 /** Audit.Query request. */

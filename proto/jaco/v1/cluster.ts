@@ -26,8 +26,6 @@ import { Node } from "./entities.ts";
 
 export const protobufPackage = "jaco.v1";
 
-export const protobufFileName = "jaco/v1/cluster.proto";
-
 /** The Cluster service: bootstrap, membership, backup and status (spec/rpc.md §1.1). */
 
 /** Cluster.Init request. */

@@ -29,8 +29,6 @@ import {
 
 export const protobufPackage = "jaco.v1";
 
-export const protobufFileName = "jaco/v1/commands.proto";
-
 /**
  * Raft log entries (spec/rpc.md §3, architecture.md §5.1). The FSM takes every time from
  * Command.ts so replay is deterministic; unknown payloads apply as no-ops.

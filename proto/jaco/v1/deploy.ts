@@ -26,8 +26,6 @@ import { ReplicaState, replicaStateFromJSON, replicaStateToJSON } from "./enums.
 
 export const protobufPackage = "jaco.v1";
 
-export const protobufFileName = "jaco/v1/deploy.proto";
-
 /** The Deploy service: apply, rollback, delete, status, logs and read-outs (spec/rpc.md §1.2). */
 
 /** Deploy.Apply request. */

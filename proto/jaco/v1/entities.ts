@@ -26,8 +26,6 @@ import {
 
 export const protobufPackage = "jaco.v1";
 
-export const protobufFileName = "jaco/v1/entities.proto";
-
 /**
  * The replicated state: the closed entity set of spec/rpc.md §2 and architecture.md §5. Every
  * entity lives in one typed store, is mutated only by the FSM, and appears in FSMSnapshot.

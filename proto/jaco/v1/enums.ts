@@ -7,8 +7,6 @@
 
 export const protobufPackage = "jaco.v1";
 
-export const protobufFileName = "jaco/v1/enums.proto";
-
 /**
  * Shared enums of the replicated state, with the wire numbers of spec/errors.md §5–§9.
  * Nested enums (ServiceSpec.PlacementMode, NodeSuffrage.Kind, RestartCounterUpdate.Action) live

@@ -8,8 +8,6 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 
 export const protobufPackage = "jaco.v1";
 
-export const protobufFileName = "jaco/v1/errors.proto";
-
 /** The error envelope every failed JACO RPC carries (spec/errors.md §1). */
 
 /**

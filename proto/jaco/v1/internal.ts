@@ -24,8 +24,6 @@ import { LogLine, LogsRequest } from "./deploy.ts";
 
 export const protobufPackage = "jaco.v1";
 
-export const protobufFileName = "jaco/v1/internal.proto";
-
 /** The Internal service: node-to-node calls, mutual TLS with CA-signed node certs (spec/rpc.md §1.7). */
 
 /** Internal.Submit request. */

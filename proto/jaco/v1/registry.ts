@@ -22,8 +22,6 @@ import { Timestamp } from "../google/protobuf/timestamp.ts";
 
 export const protobufPackage = "jaco.v1";
 
-export const protobufFileName = "jaco/v1/registry.proto";
-
 /** The RegistryCredentials service: private registry logins (spec/rpc.md §1.4). */
 
 /** RegistryCredentials.Add request. */

@@ -28,8 +28,6 @@ import {
 
 export const protobufPackage = "jaco.v1";
 
-export const protobufFileName = "jaco/v1/snapshot.proto";
-
 /** Full replicated state (spec/rpc.md §4): raft snapshots and `snapshot.bin` of backups. */
 
 /** Every store, in the order of architecture.md §5.2. Restore replaces all stores. */

@@ -22,8 +22,6 @@ import { Timestamp } from "../google/protobuf/timestamp.ts";
 
 export const protobufPackage = "jaco.v1";
 
-export const protobufFileName = "jaco/v1/tokens.proto";
-
 /** The Tokens service: operator tokens (spec/rpc.md §1.3). */
 
 /** Tokens.Issue request. */

@@ -39,8 +39,6 @@ import { EventKind, eventKindFromJSON, eventKindToJSON } from "./enums.ts";
 
 export const protobufPackage = "jaco.v1";
 
-export const protobufFileName = "jaco/v1/watch.proto";
-
 /** The Watch service: one stream of store change events (spec/rpc.md §1.6, §5). */
 
 /** Watch.Subscribe request. */
