@@ -8,3 +8,4 @@
  */
 
 export * from "./proto/errors.ts";
+export * from "./compose/mod.ts";
