@@ -91,6 +91,7 @@ export class SimCluster {
   #readListeners: ((id: NodeId, readState: ReadState) => void)[] = [];
   #snapshotEvery = 0;
   #messagesSent = 0;
+  #rejectedAppends = 0;
   #byType: Record<string, number> = {};
   #now = 0;
 
@@ -243,6 +244,7 @@ export class SimCluster {
   #send(m: Message): void {
     this.#messagesSent++;
     this.#byType[m.type] = (this.#byType[m.type] ?? 0) + 1;
+    if (m.type === "append_resp" && m.reject) this.#rejectedAppends++;
     for (const at of this.#network.deliveryTimes(m, this.#now)) {
       this.#queue.push(at, () => {
         // Partitions also cut messages already in flight.
@@ -367,8 +369,12 @@ export class SimCluster {
     return [...this.#safety.violations];
   }
 
-  /** Message counts since the start. */
-  stats(): { messagesSent: number; byType: Record<string, number> } {
-    return { messagesSent: this.#messagesSent, byType: { ...this.#byType } };
+  /** Message counts since the start (`rejectedAppends`: append responses that refused). */
+  stats(): { messagesSent: number; byType: Record<string, number>; rejectedAppends: number } {
+    return {
+      messagesSent: this.#messagesSent,
+      byType: { ...this.#byType },
+      rejectedAppends: this.#rejectedAppends,
+    };
   }
 }
