@@ -33,8 +33,8 @@ export interface CompileOptions {
 }
 
 /**
- * Compiles one program and runs the executable with `--version`; returns its output, or
- * undefined when the entry is not present yet.
+ * Compiles one program and checks the executable's `--version` output equals the program's
+ * own (run from source); returns it, or undefined when the entry is not present yet.
  *
  * @throws {ReleaseError} when compiling or the version run fails
  */
@@ -56,10 +56,23 @@ export async function compileProgram(
   );
   const version = expectSuccess(await run(path, { args: ["--version"], cwd }), `${path} --version`)
     .stdout.trim();
+  // A runtime that is not denort (e.g. the deno CLI itself) ignores the embedded program and
+  // still exits 0, so compare with the program run from source.
+  const expected = expectSuccess(
+    await run(options.deno, { args: ["run", "-A", program.entry, "--version"], cwd }),
+    `deno run ${program.entry} --version`,
+  ).stdout.trim();
+  if (version !== expected) {
+    throw new ReleaseError(
+      `${path} --version printed ${JSON.stringify(version)}, want ${JSON.stringify(expected)}; ` +
+        `is DENORT_BIN=${options.denortBin} a denort binary of this deno version?`,
+    );
+  }
   return { path, version };
 }
 
-async function main(): Promise<number> {
+/** The `deno task compile` entry; returns the exit code. */
+export async function main(): Promise<number> {
   const denortBin = Deno.env.get("DENORT_BIN");
   if (!denortBin) {
     console.error(
