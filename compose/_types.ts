@@ -229,8 +229,8 @@ function check(
       if (!problem) return undefined;
       first ??= problem;
     }
-    // One candidate: its deep problem is the precise one; several: none fits, say what would.
-    return candidates.length === 1 ? first : mismatch();
+    // One candidate with a deeper problem: that one is precise. Otherwise say what would fit.
+    return candidates.length === 1 && first!.path !== path ? first : mismatch();
   }
   if (!kindMatches(type, value)) return mismatch();
   if (constraints && constraintProblem(type, value)) return mismatch();
