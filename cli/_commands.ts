@@ -1,0 +1,21 @@
+/**
+ * The command table of `jaco`. Each entry loads its module on demand.
+ *
+ * @module
+ */
+
+import type { CommandEntry } from "./_command.ts";
+
+/** Every `jaco` command, in help order. */
+export const commands: CommandEntry[] = [
+  {
+    path: ["validate"],
+    summary: "Validate a jaco.yaml and/or compose file locally",
+    load: async () => (await import("./validate.ts")).validateCommand,
+  },
+  {
+    path: ["version"],
+    summary: "Print the version",
+    load: async () => (await import("./version.ts")).versionCommand,
+  },
+];

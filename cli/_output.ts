@@ -1,0 +1,79 @@
+/**
+ * Output rendering shared by every command (cli.md §1.3): the `-o` formats,
+ * enum casing, aligned tables, and JSON/YAML documents.
+ *
+ * @module
+ */
+
+import { stringify as stringifyYaml } from "yaml";
+import { UsageError } from "./_usage_error.ts";
+
+/** The `-o/--output` values. */
+export const OutputFormat = { table: "table", json: "json", yaml: "yaml" } as const;
+
+/** One `-o/--output` value. */
+export type OutputFormat = typeof OutputFormat[keyof typeof OutputFormat];
+
+/**
+ * Parses an `-o` value.
+ *
+ * @throws {UsageError} for anything but `table`, `json`, `yaml`
+ */
+export function parseOutputFormat(value: string): OutputFormat {
+  if (Object.hasOwn(OutputFormat, value)) return value as OutputFormat;
+  throw new UsageError(`invalid output format "${value}": must be table, json or yaml`);
+}
+
+/**
+ * For commands that only print tables: refuses json/yaml before doing anything.
+ *
+ * @throws {UsageError} `output format "<fmt>" not implemented yet; only "table" is supported`
+ */
+export function requireTableOutput(format: OutputFormat): void {
+  if (format !== "table") {
+    throw new UsageError(
+      `output format "${format}" not implemented yet; only "table" is supported`,
+    );
+  }
+}
+
+/**
+ * An enum value as shown to humans or machines: table = UPPERCASE with the enum
+ * prefix stripped (`REPLICA_STATE_RUNNING` → `RUNNING`); json/yaml = lowercase
+ * snake_case (`running`).
+ */
+export function enumCase(value: string, format: OutputFormat, prefix = ""): string {
+  const upper = value.toUpperCase();
+  const stripped = prefix && upper.startsWith(prefix.toUpperCase())
+    ? value.slice(prefix.length)
+    : value;
+  const snake = stripped.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[-\s]+/g, "_");
+  return format === "table" ? snake.toUpperCase() : snake.toLowerCase();
+}
+
+/** Pretty JSON (2-space indent, trailing newline) or 2-space YAML of `value`. */
+export function renderStructured(value: unknown, format: "json" | "yaml"): string {
+  if (format === "json") return JSON.stringify(value, null, 2) + "\n";
+  return stringifyYaml(value, { indent: 2 });
+}
+
+const maxCellLength = 40;
+
+function cell(text: string): string {
+  return text.length > maxCellLength ? text.slice(0, maxCellLength - 1) + "…" : text;
+}
+
+/**
+ * A generic table: title line, header row, columns aligned and separated by
+ * two spaces, cells over 40 characters cut to 39 + `…`, no trailing spaces.
+ */
+export function renderTable(title: string, headers: string[], rows: string[][]): string {
+  const cells = [headers, ...rows].map((row) => row.map(cell));
+  const widths = headers.map((_, column) =>
+    Math.max(...cells.map((row) => (row[column] ?? "").length))
+  );
+  const lines = cells.map((row) =>
+    row.map((text, column) => text.padEnd(widths[column])).join("  ").trimEnd()
+  );
+  return `${title}\n${lines.join("\n")}\n`;
+}
