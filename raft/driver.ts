@@ -137,7 +137,14 @@ export class RaftDriver {
       heartbeatTicks: o.heartbeatTicks,
       random: o.random,
     }, restored);
-    return new RaftDriver(o, node, restored.snapshot?.meta.index ?? 0);
+    const driver = new RaftDriver(o, node, restored.snapshot?.meta.index ?? 0);
+    const { voters } = node.status().conf;
+    // A sole voter has nobody to wait for: skip the election timeout (restarts matter here).
+    if (voters.length === 1 && voters[0] === o.id) {
+      node.campaign();
+      driver.#schedule();
+    }
+    return driver;
   }
 
   /**
