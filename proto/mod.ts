@@ -22,9 +22,12 @@
  * @module
  */
 
+export * from "./enum_names.ts";
 export * from "./errors.ts";
 export * from "./grpc_error.ts";
+export * from "./replica_command_ops.ts";
 export * from "./service_registry.ts";
+export * from "./watch_entity_types.ts";
 
 export * from "./jaco/v1/audit.ts";
 export * from "./jaco/v1/cluster.ts";

@@ -118,7 +118,11 @@ export function subscribeMarker_KindToJSON(object: SubscribeMarker_Kind): string
   }
 }
 
-/** One event of a Subscribe stream. */
+/**
+ * One event of a Subscribe stream. ClusterMeta, CertBlob and RegistryCredential changes are never
+ * streamed to clients (CA key, certificate keys, registry secrets); in-process consumers use the
+ * brokers directly.
+ */
 export interface SubscribeEvent {
   /** The change, by entity type. */
   payload:
