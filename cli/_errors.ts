@@ -24,13 +24,13 @@ export interface RenderedFailure {
 }
 
 /** Renders `error` for the terminal according to the global flags. */
-export function renderFailure(
+export async function renderFailure(
   error: unknown,
   options: { output: OutputFormat; verbose: boolean },
-): RenderedFailure {
+): Promise<RenderedFailure> {
   if (isJacoError(error)) {
     if (options.output !== "table") {
-      return { stdout: renderStructured(error.toJSON(), options.output), stderr: "" };
+      return { stdout: await renderStructured(error.toJSON(), options.output), stderr: "" };
     }
     let stderr = `Error: ${error.code}: ${error.message}\n`;
     if (options.verbose) {

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { stringify as stringifyYaml } from "yaml";
 import { UsageError } from "./_usage_error.ts";
 
 /** The `-o/--output` values. */
@@ -51,10 +50,15 @@ export function enumCase(value: string, format: OutputFormat, prefix = ""): stri
   return format === "table" ? snake.toUpperCase() : snake.toLowerCase();
 }
 
-/** Pretty JSON (2-space indent, trailing newline) or 2-space YAML of `value`. */
-export function renderStructured(value: unknown, format: "json" | "yaml"): string {
+/**
+ * Pretty JSON (2-space indent, trailing newline) or 2-space YAML of `value`.
+ * The YAML library is imported on first use: it is the largest module the CLI
+ * loads, and `jaco version`, help and table output should not pay for it.
+ */
+export async function renderStructured(value: unknown, format: "json" | "yaml"): Promise<string> {
   if (format === "json") return JSON.stringify(value, null, 2) + "\n";
-  return stringifyYaml(value, { indent: 2 });
+  const { stringify } = await import("yaml");
+  return stringify(value, { indent: 2 });
 }
 
 const maxCellLength = 40;

@@ -33,12 +33,12 @@ for (const [value, prefix, table, json] of enums) {
   });
 }
 
-Deno.test("renderStructured() prints pretty JSON with a trailing newline, [] for empty lists", () => {
-  assert.equal(renderStructured({ a: [], b: 1 }, "json"), '{\n  "a": [],\n  "b": 1\n}\n');
+Deno.test("renderStructured() prints pretty JSON with a trailing newline, [] for empty lists", async () => {
+  assert.equal(await renderStructured({ a: [], b: 1 }, "json"), '{\n  "a": [],\n  "b": 1\n}\n');
 });
 
-Deno.test("renderStructured() prints 2-space YAML", () => {
-  assert.equal(renderStructured({ a: { b: [1] } }, "yaml"), "a:\n  b:\n    - 1\n");
+Deno.test("renderStructured() prints 2-space YAML", async () => {
+  assert.equal(await renderStructured({ a: { b: [1] } }, "yaml"), "a:\n  b:\n    - 1\n");
 });
 
 Deno.test("renderTable() aligns columns with two spaces and truncates long cells", () => {

@@ -91,7 +91,7 @@ export async function runCli(options: RunOptions): Promise<number> {
     const log = createLogger(logLevel, (text) => io.stderr(text));
     return await command.run({ args, flags, globals, io, log });
   } catch (error) {
-    const failure = renderFailure(error, render);
+    const failure = await renderFailure(error, render);
     if (failure.stdout) io.stdout(failure.stdout);
     if (failure.stderr) io.stderr(failure.stderr);
     return 1;

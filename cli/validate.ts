@@ -89,10 +89,13 @@ function plural(count: number, noun: string): string {
 }
 
 /** The success output of `jaco validate` in the requested format. */
-export function formatValidateOutcome(outcome: ValidateOutcome, format: OutputFormat): string {
+export async function formatValidateOutcome(
+  outcome: ValidateOutcome,
+  format: OutputFormat,
+): Promise<string> {
   const { jacoPath, composePath, report } = outcome;
   if (format !== "table") {
-    return renderStructured({
+    return await renderStructured({
       valid: true,
       ...(jacoPath === undefined ? {} : { jaco: jacoPath }),
       ...(composePath === undefined ? {} : { compose: composePath }),
@@ -130,7 +133,7 @@ Flags:
 `,
   flags: { jaco: { type: "string" }, compose: { type: "string" } },
   args: { min: 0, max: 0 },
-  run({ flags, globals, io, log }) {
+  async run({ flags, globals, io, log }) {
     const request = {
       jacoPath: flags.jaco as string | undefined,
       composePath: flags.compose as string | undefined,
@@ -140,7 +143,7 @@ Flags:
     if (outcome.composePath !== request.composePath) {
       log.debug(`validate: compose file discovered at ${outcome.composePath ?? "(none)"}`);
     }
-    io.stdout(formatValidateOutcome(outcome, globals.output));
+    io.stdout(await formatValidateOutcome(outcome, globals.output));
     return 0;
   },
 };

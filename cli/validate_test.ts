@@ -97,7 +97,7 @@ Deno.test("validateFiles() surfaces an unreadable file with its reason", () => {
   });
 });
 
-Deno.test("formatValidateOutcome() says 1 service in the singular", () => {
+Deno.test("formatValidateOutcome() says 1 service in the singular", async () => {
   const report = {
     services: ["a"],
     routes: 0,
@@ -107,7 +107,7 @@ Deno.test("formatValidateOutcome() says 1 service in the singular", () => {
     crossChecked: false,
   };
   assert.equal(
-    formatValidateOutcome({ composePath: "c", report }, "table"),
+    await formatValidateOutcome({ composePath: "c", report }, "table"),
     "OK: c valid (1 service)\n",
   );
 });
