@@ -110,9 +110,13 @@ function defineService<D extends GenericService>(
   for (const [key, method] of Object.entries(definition.methods)) {
     const wire = grpc[key];
     const path = `/${definition.fullName}/${method.name}`;
-    if (wire?.path !== path) {
+    if (
+      wire?.path !== path || wire.requestStream !== method.requestStream ||
+      wire.responseStream !== method.responseStream
+    ) {
       throw new RegistryInvariantError(
-        `grpc-js definition of ${definition.name}.${method.name} has path ${wire?.path}, want ${path}`,
+        `grpc-js definition of ${definition.name}.${method.name} disagrees with the generic one ` +
+          `(path ${wire?.path}, want ${path})`,
       );
     }
     methods[method.name] = {
