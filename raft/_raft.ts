@@ -9,12 +9,21 @@
  *
  * @module
  */
-import { applyConfChange, cloneConf, decodeConfChange, quorumMatch, quorumOf } from "./_conf.ts";
+import {
+  applyConfChange,
+  cloneConf,
+  decodeConfChange,
+  encodeConfChange,
+  quorumMatch,
+  quorumOf,
+} from "./_conf.ts";
 import { RaftLog } from "./_log.ts";
 import { Progress } from "./_progress.ts";
 import { ReadOnly } from "./_read_only.ts";
 import { bcastAppend } from "./_replicate.ts";
 import {
+  type ConfChange,
+  ConfChangeType,
   type ConfState,
   type Entry,
   EntryType,
@@ -71,6 +80,29 @@ export function message(fields: Partial<Message> & Pick<Message, "type" | "to">)
   };
 }
 
+/**
+ * A brand-new member (nothing persisted) with a non-empty `conf` bootstraps:
+ * the membership becomes committed `conf_change` entries at term 1, identical
+ * on every member bootstrapped with the same `conf`. Members that join later
+ * start with an empty `conf` and learn the whole membership by replaying the
+ * log (or from a snapshot), exactly like every other change.
+ */
+function bootstrapEntries(restored: RestoredState): Entry[] | undefined {
+  const { hardState, snapshot, entries, conf } = restored;
+  const fresh = !snapshot && entries.length === 0 && hardState.term === 0 && hardState.commit === 0;
+  if (!fresh || conf.voters.length + conf.learners.length === 0) return undefined;
+  const changes: ConfChange[] = [
+    ...[...conf.voters].sort().map((node) => ({ type: ConfChangeType.addVoter, node })),
+    ...[...conf.learners].sort().map((node) => ({ type: ConfChangeType.addLearner, node })),
+  ];
+  return changes.map((change, i) => ({
+    term: 1,
+    index: i + 1,
+    type: EntryType.confChange,
+    data: encodeConfChange(change),
+  }));
+}
+
 /** Raised when a caller breaks the core's usage contract. */
 export class RaftUsageError extends Error {
   override name = "RaftUsageError";
@@ -115,14 +147,19 @@ export class RaftCore {
     }
     this.cfg = { ...configDefaults, ...config } as ResolvedConfig;
     this.id = config.id;
-    const hs = restored.hardState;
+    const persisted = restored.hardState;
+    const bootstrap = bootstrapEntries(restored);
+    const hs = bootstrap ? { term: 1, vote: "", commit: bootstrap.length } : persisted;
     this.term = hs.term;
     this.vote = hs.vote;
-    this.log = new RaftLog(restored.snapshot, restored.entries, hs.commit);
-    this.conf = cloneConf(restored.snapshot?.meta.conf ?? restored.conf);
+    this.log = new RaftLog(restored.snapshot, bootstrap ?? restored.entries, hs.commit);
+    if (bootstrap) this.log.stabled = 0;
+    this.conf = bootstrap
+      ? { voters: [], learners: [] }
+      : cloneConf(restored.snapshot?.meta.conf ?? restored.conf);
     this.confHistory = [{ index: this.log.firstIndex() - 1, conf: this.conf }];
     this.#applyConfEntries(this.log.firstIndex(), this.log.committed);
-    this.prevHardState = { term: hs.term, vote: hs.vote, commit: this.log.committed };
+    this.prevHardState = { ...persisted };
     this.prevSoftState = { role: Role.follower, leader: "" };
     this.becomeFollower(this.term, "");
   }
