@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import {
+  DEFAULT_STATE_ROOT,
   leftoversOf,
   Rig,
   type Rig as RigType,
@@ -35,6 +36,19 @@ function alive(pid: number): boolean {
     return !/\) Z /.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
   } catch {
     return false;
+  }
+}
+
+/** Directory paths under `dir`, at most `depth` levels down. */
+function cgroupDirs(dir: string, depth: number): string[] {
+  if (depth === 0) return [];
+  try {
+    return [...Deno.readDirSync(dir)].filter((e) => e.isDirectory).flatMap((e) => [
+      `${dir}/${e.name}`,
+      ...cgroupDirs(`${dir}/${e.name}`, depth - 1),
+    ]);
+  } catch {
+    return []; // vanished while listing
   }
 }
 
@@ -82,6 +96,32 @@ Deno.test({
         );
         assert.equal(new Set(sockets).size, 3, "every host has its own /run");
       });
+
+      await t.step("each dockerd answers on its socket from the root namespace", async () => {
+        for (const host of rig.hosts) {
+          const info = await new Deno.Command("docker", {
+            args: ["-H", `unix://${host.dockerSocket}`, "info", "-f", "{{.Name}}"],
+            stdout: "piped",
+          }).output();
+          assert.equal(new TextDecoder().decode(info.stdout).trim(), host.name);
+        }
+      });
+
+      await t.step(
+        "spawn() runs inside the host and kill() accepts only its processes",
+        async () => {
+          const child = b.spawn(["sleep", "600"], { stdout: "null" });
+          const hostNet = await ok(b, ["readlink", "/proc/self/ns/net"]);
+          assert.equal(await Deno.readLink(`/proc/${child.pid}/ns/net`), hostNet);
+          assert.equal((await Deno.readTextFile(`/proc/${child.pid}/comm`)).trim(), "sleep");
+          assert.ok(b.processes().includes(child.pid));
+          assert.throws(() => a.kill(child.pid), /is not a process of host/);
+          b.kill(child.pid);
+          assert.equal((await child.status).signal, "SIGKILL");
+          const echoed = await b.exec(["cat"], { stdin: "via stdin" });
+          assert.equal(echoed.stdout, "via stdin");
+        },
+      );
 
       await t.step("hosts ping each other over the segment", async () => {
         for (const from of rig.hosts) {
@@ -237,6 +277,24 @@ Deno.test({
 });
 
 Deno.test({
+  name: "Rig.create() tears down a half-built rig when a step fails",
+  ignore,
+  fn: async () => {
+    const statesBefore = [...Deno.readDirSync(DEFAULT_STATE_ROOT)].map((e) => e.name);
+    await assert.rejects(
+      Rig.create({ hosts: 2, docker: true, name: "broken", imageCacheDir: "/proc/no-such-dir" }),
+      /No such file|NotFound|not found/i,
+    );
+    const statesAfter = [...Deno.readDirSync(DEFAULT_STATE_ROOT)].map((e) => e.name);
+    assert.deepEqual(statesAfter.filter((name) => !statesBefore.includes(name)), []);
+    const cgroups = cgroupDirs("/sys/fs/cgroup", 4).map((dir) =>
+      dir.slice(dir.lastIndexOf("/") + 1)
+    );
+    assert.deepEqual(cgroups.filter((name) => name.startsWith(`jaco-rig-broken-${Deno.pid}-`)), []);
+  },
+});
+
+Deno.test({
   name: "Rig.create() sweeps a rig left behind by a killed test process",
   ignore,
   fn: async () => {
@@ -276,11 +334,13 @@ Deno.test({
   name: "Rig.create() keeps two rigs with the same name and subnet apart",
   ignore,
   fn: async () => {
-    const [first, second] = await Promise.all([
+    const rigs = await Promise.all([
       Rig.create({ hosts: 1, name: "twin", subnetOctet: 9 }),
       Rig.create({ hosts: 1, name: "twin", subnetOctet: 9 }),
     ]);
-    try {
+    {
+      await using first = rigs[0];
+      await using second = rigs[1];
       assert.notEqual(first.id, second.id);
       assert.equal(first.hosts[0].address, second.hosts[0].address);
       const firstNet = await ok(first.hosts[0], ["readlink", "/proc/self/ns/net"]);
@@ -292,9 +352,7 @@ Deno.test({
           0,
         );
       }
-    } finally {
-      await Promise.all([first.close(), second.close()]);
     }
-    assert.deepEqual([...first.leftovers(), ...second.leftovers()], []);
+    assert.deepEqual([...rigs[0].leftovers(), ...rigs[1].leftovers()], []);
   },
 });
