@@ -17,6 +17,8 @@ export interface FlagSpec {
   short?: string;
   multiple?: boolean;
   default?: string | boolean;
+  /** Missing → usage error `required flag(s) "<name>" not set`. */
+  required?: boolean;
 }
 
 /** Global flags (cli.md §2), parsed for every command. */

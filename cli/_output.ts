@@ -81,3 +81,15 @@ export function renderTable(title: string, headers: string[], rows: string[][]):
   );
   return `${title}\n${lines.join("\n")}\n`;
 }
+
+/**
+ * A timestamp as the CLI prints it: RFC 3339, UTC, second precision
+ * (`2026-06-01T12:00:00Z`); `""` when unset — `undefined` or 0, the proto default — (tables show a blank cell,
+ * json/yaml callers omit the field).
+ */
+export function formatTimestamp(at: Date | number | undefined): string {
+  if (at === undefined) return "";
+  const date = typeof at === "number" ? new Date(at) : at;
+  if (Number.isNaN(date.getTime()) || date.getTime() === 0) return "";
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}

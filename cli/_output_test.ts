@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   enumCase,
+  formatTimestamp,
   parseOutputFormat,
   renderStructured,
   renderTable,
@@ -50,4 +51,11 @@ Deno.test("renderTable() aligns columns with two spaces and truncates long cells
       "shop" + " ".repeat(36) + "  ACTIVE\n" +
       "x".repeat(39) + "…\n",
   );
+});
+
+Deno.test("formatTimestamp() prints RFC 3339 UTC seconds, blank when unset", () => {
+  assert.equal(formatTimestamp(Date.UTC(2026, 5, 1, 12, 0, 0, 987)), "2026-06-01T12:00:00Z");
+  assert.equal(formatTimestamp(new Date("2026-06-01T14:00:00+02:00")), "2026-06-01T12:00:00Z");
+  assert.equal(formatTimestamp(undefined), "");
+  assert.equal(formatTimestamp(0), "");
 });

@@ -81,6 +81,7 @@ export async function runCli(options: RunOptions): Promise<number> {
       io.stdout(`Usage: ${command.usage}\n\n${command.help}\n${globalHelp}`);
       return 0;
     }
+    checkRequiredFlags(parsed.values, command);
     const args = parsed.positionals.slice(entry.path.length);
     checkArgCount(args, command, entry.path.join(" "));
     const { globals, logLevel } = readGlobals(parsed.values, io);
@@ -117,7 +118,7 @@ function parseStrict(argv: string[], command: Command, name: string) {
   try {
     return parseArgs({
       args: argv,
-      options: { ...globalFlags, ...command.flags },
+      options: parseArgsOptions({ ...globalFlags, ...command.flags }),
       strict: true,
       allowPositionals: true,
     });
@@ -125,6 +126,22 @@ function parseStrict(argv: string[], command: Command, name: string) {
     throw new UsageError(
       `${parseArgsProblem(error)} for "jaco ${name}"; run "jaco ${name} --help"`,
     );
+  }
+}
+
+/** Flag specs minus the keys parseArgs does not know. */
+function parseArgsOptions(flags: Record<string, FlagSpec>) {
+  return Object.fromEntries(
+    Object.entries(flags).map(([name, { required: _required, ...spec }]) => [name, spec]),
+  );
+}
+
+function checkRequiredFlags(values: Record<string, unknown>, command: Command): void {
+  const missing = Object.entries(command.flags)
+    .filter(([name, spec]) => spec.required && values[name] === undefined)
+    .map(([name]) => name);
+  if (missing.length > 0) {
+    throw new UsageError(`required flag(s) ${missing.map((n) => `"${n}"`).join(", ")} not set`);
   }
 }
 

@@ -161,3 +161,14 @@ Deno.test("runCli() logs at debug level with -v and honours JACO_LOG", async () 
     "warn: w\n",
   );
 });
+
+Deno.test("runCli() names missing required flags, exit 1", async () => {
+  let ran = false;
+  const command = fakeCommand(() => (ran = true, 0), {
+    flags: { token: { type: "string", required: true }, peer: { type: "string", required: true } },
+  });
+  const result = await run(["thing", "--peer", "x"], command);
+  assert.deepEqual(result, { code: 1, out: "", err: 'required flag(s) "token" not set\n' });
+  assert.equal(ran, false);
+  assert.equal((await run(["thing", "--peer", "x", "--token", "t"], command)).code, 0);
+});

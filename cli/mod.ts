@@ -13,7 +13,7 @@ export { runCli, type RunOptions } from "./_run.ts";
 export {
   formatValidateOutcome,
   validateCommand,
+  validateFiles,
   type ValidateOutcome,
   type ValidateRequest,
-  validateFiles,
 } from "./validate.ts";

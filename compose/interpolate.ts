@@ -249,7 +249,17 @@ export function interpolate(text: string, env: Record<string, string>): Interpol
     },
   });
   if (!changed) return { text, warnings };
-  return { text: doc.toString({ indent: 2, flowCollectionPadding: false }), warnings };
+  const output = doc.toString({ indent: 2, flowCollectionPadding: false });
+  // A substituted mapping key can collide with a sibling (`${A}: 1` next to `B: 2`, A=B);
+  // catch it here, with the variable's doing in the message, rather than at the daemon.
+  const reparsed = parseDocument(output, { prettyErrors: false });
+  if (reparsed.errors.length > 0) {
+    throw new JacoError(
+      "validation_failed",
+      `interpolation produced invalid YAML: ${reparsed.errors[0].message}`,
+    );
+  }
+  return { text: output, warnings };
 }
 
 /**

@@ -192,3 +192,12 @@ Deno.test("interpolate() expands block scalars too", () => {
   const { text } = interpolate("cmd: |\n  run ${ARG}\n  echo $$PATH\n", { ARG: "--fast" });
   assert.equal(text, "cmd: |\n  run --fast\n  echo $PATH\n");
 });
+
+Deno.test("interpolate() rejects a substituted key that duplicates a sibling", () => {
+  assert.throws(
+    () => interpolate("env:\n  ${A}: 1\n  B: 2\n", { A: "B" }),
+    (error) =>
+      isJacoError(error) && error.message.startsWith("interpolation produced invalid YAML: ") &&
+      /unique/.test(error.message),
+  );
+});

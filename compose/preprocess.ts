@@ -52,7 +52,11 @@ export function discoverComposePath(
 export interface PrepareOptions {
   /** jaco.yaml text as read (it is sent unchanged). */
   jacoText: string;
-  /** Where jaco.yaml was read from; its directory anchors `environment:`. */
+  /**
+   * Where jaco.yaml was read from; its directory anchors `environment:`. Pass
+   * an absolute path so error messages name absolute files (cli.md asks for
+   * `load environment file <abs-path>`).
+   */
   jacoPath: string;
   /** Compose text as read. */
   composeText: string;
