@@ -100,17 +100,23 @@ function readRecord(stateDir: string): RigRecord | undefined {
  * @throws {RigError} when something cannot be removed
  */
 export async function teardown(stateDir: string, cgroupRoots: string[]): Promise<void> {
+  // While the namespace files are still mounted their inode numbers cannot be
+  // reused, so matching processes by namespace inode is exact here.
   const links = namespaceLinks(stateDir);
-  for (let round = 0; round < 3; round++) {
+  for (let round = 1;; round++) {
     await killCgroupProcesses(cgroupRoots);
     const strays = processesInNamespaces(links);
     if (strays.length === 0) break;
+    if (round === 5) {
+      throw new RigError(`processes ${strays.join(", ")} stay in the namespaces of ${stateDir}`);
+    }
     for (const pid of strays) signalPid(pid, "SIGKILL");
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   for (const point of mountsUnder(stateDir)) {
-    const result = await run(["umount", point]);
-    if (result.code !== 0) await run(["umount", "-l", point], { check: true });
+    if ((await run(["umount", point])).code === 0) continue;
+    // Busy (detach lazily) or already gone (a concurrent teardown got there first).
+    if (mountsUnder(point).includes(point)) await run(["umount", "-l", point], { check: true });
   }
   await removeCgroups(cgroupRoots);
   await Deno.remove(stateDir, { recursive: true }).catch((error) => {
@@ -129,14 +135,11 @@ export async function teardown(stateDir: string, cgroupRoots: string[]): Promise
  */
 export async function sweepStaleRigs(stateRoot: string): Promise<string[]> {
   const swept: string[] = [];
-  let entries: Deno.DirEntry[];
-  try {
-    entries = [...Deno.readDirSync(stateRoot)];
-  } catch {
-    // No state root yet: nothing was ever left behind.
-    return swept;
-  }
-  for (const entry of entries) {
+  await Deno.mkdir(stateRoot, { recursive: true });
+  // One sweeper at a time across processes; the kernel drops the lock if its holder dies.
+  using lock = await Deno.open(`${stateRoot}/.sweep.lock`, { create: true, write: true });
+  await lock.lock(true);
+  for (const entry of [...Deno.readDirSync(stateRoot)]) {
     if (!entry.isDirectory) continue;
     const stateDir = `${stateRoot}/${entry.name}`;
     const record = readRecord(stateDir);
@@ -150,13 +153,12 @@ export async function sweepStaleRigs(stateRoot: string): Promise<string[]> {
 
 /**
  * Everything of a rig still present on the machine, as human-readable lines
- * (empty when the rig is fully gone).
+ * (empty when the rig is fully gone). Processes are looked up by namespace
+ * only while the namespace files are still mounted: once they are not (and
+ * teardown saw no process inside), the namespaces are gone and their inode
+ * numbers may already belong to someone else's new namespaces.
  */
-export function leftoversOf(
-  stateDir: string,
-  cgroupRoots: string[],
-  namespaces: string[],
-): string[] {
+export function leftoversOf(stateDir: string, cgroupRoots: string[]): string[] {
   const found: string[] = [];
   try {
     Deno.statSync(stateDir);
@@ -169,7 +171,7 @@ export function leftoversOf(
     const pids = cgroupPids([dir]);
     found.push(`cgroup ${dir}${pids.length ? ` with processes ${pids.join(", ")}` : ""}`);
   }
-  for (const pid of processesInNamespaces(namespaces)) {
+  for (const pid of processesInNamespaces(namespaceLinks(stateDir))) {
     found.push(`process ${pid} in a rig namespace`);
   }
   return found;

@@ -17,7 +17,6 @@ import { storageDriverFor } from "./_docker.ts";
 import {
   DEFAULT_STATE_ROOT,
   leftoversOf,
-  namespaceLinks,
   newRigId,
   type RigRecord,
   sweepStaleRigs,
@@ -67,7 +66,6 @@ export class Rig {
   imageId: string | undefined;
   readonly #cgroupRoots: string[];
   readonly #switchNet: string;
-  #namespaces: string[] = [];
   #closing: Promise<void> | undefined;
 
   private constructor(id: string, stateDir: string, octet: number, cgroupRoots: string[]) {
@@ -191,7 +189,6 @@ export class Rig {
         }),
       );
     }
-    this.#namespaces = namespaceLinks(this.stateDir);
   }
 
   /**
@@ -235,7 +232,7 @@ export class Rig {
 
   /** What of this rig is still on the machine (empty once closed). */
   leftovers(): string[] {
-    return leftoversOf(this.stateDir, this.#cgroupRoots, this.#namespaces);
+    return leftoversOf(this.stateDir, this.#cgroupRoots);
   }
 
   /**
