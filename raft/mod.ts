@@ -18,7 +18,14 @@
  * 4. **advance** — call `advance(ready)` before asking for the next `Ready`.
  *
  * Membership changes are single-server and take effect when the change entry
- * is known committed (see `RaftNode`).
+ * is known committed (see `RaftNode`). A member started with nothing persisted
+ * and a non-empty `RestoredState.conf` bootstraps: that membership becomes
+ * committed `conf_change` entries at term 1 (identical on every member
+ * bootstrapped together). A joiner starts with an empty `conf` and learns the
+ * membership from the log or a snapshot.
+ *
+ * `SimCluster` (sim/) runs members over virtual time with a seeded faulty
+ * network, crash/restart from their persisted state and online safety checks.
  *
  * @example
  * ```ts
@@ -40,7 +47,17 @@
 
 export * from "./types.ts";
 export { RaftNode } from "./node.ts";
+export { RaftUsageError } from "./_raft.ts";
+export { RaftLogError } from "./_log.ts";
 export { decodeConfChange, encodeConfChange } from "./_conf.ts";
+export {
+  SimCluster,
+  type SimClusterOptions,
+  type SimDisk,
+  type SimStateMachine,
+} from "./sim/cluster.ts";
+export { type NetworkFaults, reliableFaults } from "./sim/network.ts";
+export { Rng } from "./sim/rng.ts";
 export {
   type Applied,
   type LeaderChange,
