@@ -49,9 +49,9 @@ export const routeFields = {
   },
   port: { type: t.integer(1, 65535), required: true, doc: "Container port to dial." },
   tls: {
-    type: t.string({ enum: Object.values(TlsMode) }),
+    type: t.string({ enum: ["", ...Object.values(TlsMode)] }),
     doc:
-      "auto = ACME certificate + HTTP->HTTPS redirect; off = plain HTTP. Default auto (off under acme: off).",
+      'auto = ACME certificate + HTTP->HTTPS redirect; off = plain HTTP. "" or absent: auto (off under acme: off).',
   },
   path: {
     type: t.string({ pattern: /^(?:\/.*)?$/ }),
@@ -75,8 +75,8 @@ export const serviceOverrideFields = {
     doc: "Replica count; default compose deploy.replicas, else 1. 0 keeps the service provisioned.",
   },
   placement: {
-    type: t.string({ enum: Object.values(PlacementMode) }),
-    doc: "spread (default), pack, hosts (pinned to hosts), global (one per ready node).",
+    type: t.string({ enum: ["", ...Object.values(PlacementMode)] }),
+    doc: 'spread (default, also ""), pack, hosts (pinned to hosts), global (one per ready node).',
   },
   hosts: {
     type: t.list(t.string({ minLength: 1 })),

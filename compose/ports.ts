@@ -91,11 +91,20 @@ function parseShort(text: string): PortMapping {
   } else if (parts.length > 3) {
     throw new PortSyntaxError("too many colons");
   }
+  if (hostIp !== "" && !isIpAddress(hostIp)) {
+    throw new PortSyntaxError(`host IP "${hostIp}" is not an IP address`);
+  }
   const target = parseRange(parts[parts.length - 1], "container port", false);
   const hostText = parts.length === 2 ? parts[0] : "";
   const published = hostText === "" ? undefined : parseRange(hostText, "host port", true);
   checkWidths(published, target);
   return { hostIp, published, target, protocol, entry: text };
+}
+
+function isIpAddress(text: string): boolean {
+  if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(text)) return text.split(".").every((n) => Number(n) <= 255);
+  const groups = text.split(":").length - 1;
+  return /^[0-9a-fA-F:.]+$/.test(text) && (text.includes("::") || groups === 7);
 }
 
 function portText(value: unknown): string {
