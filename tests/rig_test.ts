@@ -18,7 +18,8 @@ import {
   TEST_IMAGE_TAGS,
 } from "./rig/mod.ts";
 
-const support = rigSupport({ docker: true });
+// nft: partition() filters on the switch bridge.
+const support = rigSupport({ docker: true, tools: ["nft"] });
 if (!support.ok) console.log(`rig tests skipped: ${support.reason}`);
 const ignore = !support.ok;
 

@@ -104,9 +104,15 @@ hostname "$1"
 awk -v root="$3/" 'substr($5, 1, length(root)) == root { print $5 }' /proc/self/mountinfo |
   sort -r | while read -r point; do umount -l "$point" 2>/dev/null || true; done
 mount --bind "$2/run" /run
-mount --bind "$2/etc/resolv.conf" /etc/resolv.conf
+# resolv.conf may be a symlink into /run (systemd-resolved): then the file
+# belongs in the host's own /run; otherwise bind our copy over it.
+resolv=$(readlink -m /etc/resolv.conf)
+case "$resolv" in
+  /run/*) mkdir -p "$(dirname "$resolv")"; cp "$2/etc/resolv.conf" "$resolv" ;;
+  *) mount --bind "$2/etc/resolv.conf" "$resolv" ;;
+esac
 mount --bind "$2/etc/hosts" /etc/hosts
-mount --bind "$2/etc/hostname" /etc/hostname
+if [ -f /etc/hostname ]; then mount --bind "$2/etc/hostname" /etc/hostname; fi
 mount -t sysfs sysfs "$2/.sys"
 mount --rbind /sys/fs/cgroup "$2/.sys/fs/cgroup"
 mount --move "$2/.sys" /sys

@@ -18,7 +18,7 @@
 export { Rig, type RigOptions } from "./rig.ts";
 export { type ExecResult, type HostExecOptions, type HostSpawnOptions, RigHost } from "./host.ts";
 export { RigError } from "./_exec.ts";
-export { type RigSupport, rigSupport } from "./support.ts";
+export { type RigSupport, rigSupport, type RigSupportOptions } from "./support.ts";
 export { waitFor, type WaitForOptions, WaitTimeoutError } from "./wait_for.ts";
 export { DEFAULT_IMAGE_CACHE, TEST_IMAGE, TEST_IMAGE_TAGS } from "./test_image.ts";
 export { DEFAULT_STATE_ROOT, leftoversOf, sweepStaleRigs } from "./_state.ts";

@@ -62,11 +62,10 @@ export class Rig {
   readonly gateway: string;
   /** Root-namespace directory holding all of the rig's state. */
   readonly stateDir: string;
-  /** Id of the test image on every host, when loaded. */
-  imageId: string | undefined;
   readonly #cgroupRoots: string[];
   readonly #switchNet: string;
   #closing: Promise<void> | undefined;
+  #imageId: string | undefined;
 
   private constructor(id: string, stateDir: string, octet: number, cgroupRoots: string[]) {
     this.id = id;
@@ -125,7 +124,7 @@ export class Rig {
       if (options.docker) {
         await Promise.all(rig.hosts.map((host) => host.startDocker()));
         if (options.image ?? true) {
-          rig.imageId = await installTestImage(
+          rig.#imageId = await installTestImage(
             rig.hosts,
             options.imageCacheDir ?? DEFAULT_IMAGE_CACHE,
           );
@@ -138,6 +137,11 @@ export class Rig {
       throw error;
     }
     return rig;
+  }
+
+  /** Id of the test image (identical on every host), when it was loaded. */
+  get imageId(): string | undefined {
+    return this.#imageId;
   }
 
   async #build(hostNames: string[], stateRoot: string): Promise<void> {

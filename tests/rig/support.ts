@@ -8,7 +8,7 @@
 export type RigSupport = { ok: true } | { ok: false; reason: string };
 
 const BASE_TOOLS = ["ip", "nsenter", "unshare", "mount", "umount", "sh", "awk", "sysctl"];
-const DOCKER_TOOLS = ["dockerd", "containerd", "docker", "runc", "tar", "dpkg-query"];
+const DOCKER_TOOLS = ["dockerd", "containerd", "docker", "runc", "tar"];
 
 function onPath(tool: string): boolean {
   for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
@@ -21,20 +21,27 @@ function onPath(tool: string): boolean {
   return false;
 }
 
+/** What {@linkcode rigSupport} should check beyond the namespace basics. */
+export interface RigSupportOptions {
+  /** dockerd, containerd, runc, the Docker CLI and Debian's static busybox. */
+  docker?: boolean;
+  /** Further programs the caller runs in hosts (e.g. `nft`, `wireguard-go`, `caddy`). */
+  tools?: string[];
+}
+
 /**
  * Checks for root, the namespace tools, a mounted cgroup hierarchy, the
- * ability to create namespaces, and (with `docker: true`) dockerd,
- * containerd, the Docker CLI and Debian's static busybox.
+ * ability to create namespaces, and whatever `options` add.
  *
  * @example
  * const support = rigSupport({ docker: true });
  * if (!support.ok) console.log(`rig tests skipped: ${support.reason}`);
  * Deno.test({ name: "…", ignore: !support.ok, fn: async () => {} });
  */
-export function rigSupport(options: { docker?: boolean } = {}): RigSupport {
+export function rigSupport(options: RigSupportOptions = {}): RigSupport {
   if (Deno.build.os !== "linux") return { ok: false, reason: `needs Linux, not ${Deno.build.os}` };
   if (Deno.uid() !== 0) return { ok: false, reason: `needs root (uid is ${Deno.uid()})` };
-  const tools = options.docker ? [...BASE_TOOLS, ...DOCKER_TOOLS] : BASE_TOOLS;
+  const tools = [...BASE_TOOLS, ...(options.docker ? DOCKER_TOOLS : []), ...(options.tools ?? [])];
   const missing = tools.filter((tool) => !onPath(tool));
   if (missing.length > 0) return { ok: false, reason: `missing on PATH: ${missing.join(", ")}` };
   if (!/ - cgroup2? /.test(Deno.readTextFileSync("/proc/self/mountinfo"))) {
