@@ -9,7 +9,19 @@
  * @module
  */
 
-import { isMap, isScalar, isSeq, type Pair, parseDocument, Scalar, YAMLMap } from "yaml";
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  type Pair,
+  parseDocument,
+  Scalar,
+  visit,
+  YAMLMap,
+} from "yaml";
 import { JacoError } from "../proto/errors.ts";
 import { parseDotenv } from "./dotenv.ts";
 
@@ -122,7 +134,7 @@ function explicitEnvironment(service: string, value: unknown): Map<string, strin
  */
 export function resolveEnvFiles(composeText: string, options: EnvFileOptions): string {
   if (!composeText.includes("env_file")) return composeText;
-  const doc = parseDocument(composeText);
+  const doc = parseDocument(composeText, { merge: true });
   if (doc.errors.length > 0) {
     throw new JacoError("validation_failed", `parse compose yaml: ${doc.errors[0].message}`);
   }
@@ -130,8 +142,12 @@ export function resolveEnvFiles(composeText: string, options: EnvFileOptions): s
   if (!isMap(services)) return composeText;
   let changed = false;
   for (const pair of services.items as Pair<unknown, unknown>[]) {
-    const name = String(isScalar(pair.key) ? pair.key.value : pair.key);
-    if (!isMap(pair.value) || !pair.value.has("env_file")) continue;
+    const name = String(keyOf(pair));
+    if (!isMap(pair.value)) continue;
+    if (!pair.value.has("env_file")) {
+      if (!effectivePairs(pair.value, doc, 0).some((p) => keyOf(p) === "env_file")) continue;
+      inlineMerges(pair.value, doc);
+    }
     foldService(name, pair.value, options);
     changed = true;
   }
@@ -186,7 +202,7 @@ function foldService(name: string, service: YAMLMap, options: EnvFileOptions): v
     environment.add({ key: new Scalar(key), value: node } as Pair<Scalar, Scalar>);
   }
   const envFilePair = (service.items as Pair<unknown, unknown>[]).find((p) =>
-    (isScalar(p.key) ? p.key.value : p.key) === "env_file"
+    keyOf(p) === "env_file"
   );
   if (service.has("environment")) {
     service.set("environment", environment);
@@ -196,6 +212,67 @@ function foldService(name: string, service: YAMLMap, options: EnvFileOptions): v
     envFilePair.key = new Scalar("environment");
     envFilePair.value = environment;
   }
+}
+
+function keyOf(pair: Pair<unknown, unknown>): unknown {
+  return isScalar(pair.key) ? pair.key.value : pair.key;
+}
+
+function isMergePair(pair: Pair<unknown, unknown>): boolean {
+  const key = keyOf(pair);
+  return key === "<<" || (typeof key === "symbol" && key.description === "<<");
+}
+
+/** Nesting of `<<` merges followed before giving up (real files use one or two). */
+const maxMergeDepth = 16;
+
+/**
+ * The pairs a map has after `<<` merge keys are applied: its own pairs first,
+ * then merged ones whose key it does not already have (earlier sources win).
+ */
+function effectivePairs(
+  map: YAMLMap,
+  doc: Document,
+  depth: number,
+): Pair<unknown, unknown>[] {
+  const own = (map.items as Pair<unknown, unknown>[]).filter((pair) => !isMergePair(pair));
+  const seen = new Set(own.map(keyOf));
+  const result = [...own];
+  if (depth > maxMergeDepth) return result;
+  for (const pair of map.items as Pair<unknown, unknown>[]) {
+    if (!isMergePair(pair)) continue;
+    const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+    for (const source of sources) {
+      const resolved = isAlias(source) ? source.resolve(doc) : source;
+      if (!isMap(resolved)) continue;
+      for (const merged of effectivePairs(resolved, doc, depth + 1)) {
+        if (seen.has(keyOf(merged))) continue;
+        seen.add(keyOf(merged));
+        result.push(merged);
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * Replaces a service's `<<` merges with copies of the pairs they bring in, so
+ * an `env_file` inherited from an `x-` anchor can be folded and removed for
+ * this service without touching the anchor other services may share.
+ */
+function inlineMerges(service: YAMLMap, doc: Document): void {
+  const pairs = effectivePairs(service, doc, 0).map((pair) => {
+    if ((service.items as unknown[]).includes(pair)) return pair;
+    const copy = pair.clone();
+    // Anchors inside the copy would be defined twice in the output; the copy needs none.
+    if (isNode(copy.value)) {
+      visit(copy.value, (_key, node) => {
+        if (isNode(node)) delete node.anchor;
+      });
+    }
+    return copy;
+  });
+  service.items = pairs;
 }
 
 /** A node's plain JS value (`undefined` for a missing node). */

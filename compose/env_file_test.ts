@@ -191,3 +191,38 @@ const parents: Array<[path: string, expected: string]> = [
 for (const [path, expected] of parents) {
   Deno.test(`parentDir() of ${path}`, () => assert.equal(parentDir(path), expected));
 }
+
+Deno.test("resolveEnvFiles() folds an env_file inherited through a << merge, leaving the anchor", () => {
+  const text = [
+    "x-common: &common",
+    "  image: app:1",
+    "  env_file: common.env",
+    "  restart: always",
+    "services:",
+    "  a:",
+    "    <<: *common",
+    '    restart: "no"',
+    "  b:",
+    "    image: other",
+    "",
+  ].join("\n");
+  const out = resolveEnvFiles(text, options({ "/srv/app/common.env": "K=v" }));
+  assert.equal(
+    out,
+    [
+      "x-common: &common",
+      "  image: app:1",
+      "  env_file: common.env",
+      "  restart: always",
+      "services:",
+      "  a:",
+      '    restart: "no"',
+      "    image: app:1",
+      "    environment:",
+      '      K: "v"',
+      "  b:",
+      "    image: other",
+      "",
+    ].join("\n"),
+  );
+});
