@@ -13,7 +13,7 @@ export interface ExecResult {
 }
 
 /** Options for {@linkcode run}. */
-export interface RunOptions {
+interface RunOptions {
   /** Text fed to stdin; stdin is closed (null) when absent. */
   stdin?: string;
   /** Extra environment variables on top of the rig process's own. */
@@ -91,7 +91,7 @@ export async function run(cmd: readonly string[], options: RunOptions = {}): Pro
 }
 
 /** Shortened command line for error messages. */
-export function describe(cmd: readonly string[]): string {
+function describe(cmd: readonly string[]): string {
   const text = cmd.join(" ");
   return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
 }

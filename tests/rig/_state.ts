@@ -42,7 +42,7 @@ export function ownerAlive(record: Pick<RigRecord, "ownerPid" | "ownerStartTime"
 }
 
 /** Mount points at or below `dir` in the root mount namespace, deepest first. */
-export function mountsUnder(dir: string): string[] {
+function mountsUnder(dir: string): string[] {
   const points: string[] = [];
   for (const line of Deno.readTextFileSync("/proc/self/mountinfo").split("\n")) {
     const point = line.split(" ")[4];
@@ -52,7 +52,7 @@ export function mountsUnder(dir: string): string[] {
 }
 
 /** Namespace inodes (`net:[N]` style links) pinned by the ns files mounted under `dir`. */
-export function namespaceLinks(dir: string): string[] {
+function namespaceLinks(dir: string): string[] {
   const links: string[] = [];
   for (const point of mountsUnder(dir)) {
     const kind = /\.(net|mnt|uts)$/.exec(point)?.[1];
@@ -62,7 +62,7 @@ export function namespaceLinks(dir: string): string[] {
 }
 
 /** PIDs of processes that live in any of the namespaces in `links`. */
-export function processesInNamespaces(links: string[]): number[] {
+function processesInNamespaces(links: string[]): number[] {
   if (links.length === 0) return [];
   const wanted = new Set(links);
   const pids: number[] = [];

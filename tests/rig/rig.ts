@@ -102,6 +102,10 @@ export class Rig {
         throw new RigError(`host name ${JSON.stringify(hostName)} is not a valid hostname`);
       }
     }
+    const octet = options.subnetOctet ?? Math.floor(Math.random() * 256);
+    if (!Number.isInteger(octet) || octet < 0 || octet > 255) {
+      throw new RigError(`subnetOctet must be an integer from 0 to 255, not ${octet}`);
+    }
     const stateRoot = options.stateRoot ?? DEFAULT_STATE_ROOT;
     await sweepStaleRigs(stateRoot);
 
@@ -117,7 +121,6 @@ export class Rig {
     };
     await Deno.mkdir(stateDir, { recursive: true });
     await Deno.writeTextFile(`${stateDir}/rig.json`, JSON.stringify(record, null, 2));
-    const octet = options.subnetOctet ?? Math.floor(Math.random() * 256);
     const rig = new Rig(id, stateDir, octet, cgroupRoots);
     try {
       await rig.#build(hostNames, stateRoot);
