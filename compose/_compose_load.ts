@@ -8,7 +8,7 @@
  */
 
 import { JacoError } from "../proto/errors.ts";
-import { dependsOnOf } from "./_service_rules.ts";
+import { dependsOnOf } from "./_service_facts.ts";
 import { joinPath } from "./_types.ts";
 import { parseVolumeEntry, VolumeSyntaxError } from "./volumes.ts";
 

@@ -8,7 +8,7 @@
 
 import { JacoError } from "../proto/errors.ts";
 import type { TlsMode } from "./_jaco_fields.ts";
-import { gatedFieldsOf } from "./_service_rules.ts";
+import { gatedFieldsOf } from "./_service_facts.ts";
 import type { ComposeProject } from "./compose_project.ts";
 import { implicitNetworks } from "./compose_project.ts";
 import type { JacoManifest } from "./jaco_manifest.ts";

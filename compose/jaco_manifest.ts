@@ -168,6 +168,9 @@ function withDefaults(doc: Raw): JacoManifest {
     routes,
     services,
   };
-  if (typeof doc.environment === "string") manifest.environment = doc.environment;
+  // An empty path means no environment file, as if the key were absent.
+  if (typeof doc.environment === "string" && doc.environment !== "") {
+    manifest.environment = doc.environment;
+  }
   return manifest;
 }

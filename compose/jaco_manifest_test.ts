@@ -358,6 +358,7 @@ Deno.test("parseJacoManifest() reads null keys as absent and keeps environment a
   assert.deepEqual(m.routes, []);
   assert.equal(m.acme, "on");
   assert.equal(m.services[0].replicas, 0);
+  assert.equal(parseJacoManifest("deployment: a\nenvironment: ''\n").environment, undefined);
 });
 
 Deno.test("parseJacoManifest() accepts the spec's example B overlay", () => {

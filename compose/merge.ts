@@ -6,7 +6,7 @@
  */
 
 import type { PlacementMode } from "./_jaco_fields.ts";
-import { networkNamesOf } from "./_service_rules.ts";
+import { networkNamesOf } from "./_service_facts.ts";
 import type { ComposeProject } from "./compose_project.ts";
 import type { JacoManifest } from "./jaco_manifest.ts";
 

@@ -31,7 +31,7 @@ export {
   gatedFieldsOf,
   labelOf,
   networkNamesOf,
-} from "./_service_rules.ts";
+} from "./_service_facts.ts";
 export {
   type ApplyCaller,
   checkClusterFacts,

@@ -13,7 +13,7 @@
 
 import { composeDocumentType } from "./_compose_fields.ts";
 import { jacoManifestType } from "./_jaco_fields.ts";
-import { type JsonSchema, toJsonSchema } from "./_types.ts";
+import { type JsonSchema, toJsonSchema } from "./_type_schema.ts";
 
 const draft = "https://json-schema.org/draft/2020-12/schema";
 
