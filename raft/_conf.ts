@@ -4,7 +4,15 @@
  *
  * @module
  */
-import { type ConfChange, ConfChangeType, type ConfState, type NodeId } from "./types.ts";
+import {
+  type ConfChange,
+  ConfChangeType,
+  type ConfState,
+  type Entry,
+  EntryType,
+  type NodeId,
+  type RestoredState,
+} from "./types.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -76,4 +84,27 @@ export function quorumMatch(voters: readonly NodeId[], matchOf: (id: NodeId) => 
   if (voters.length === 0) return 0;
   const matches = voters.map(matchOf).sort((a, b) => b - a);
   return matches[quorumOf(voters) - 1];
+}
+
+/**
+ * A brand-new member (nothing persisted) with a non-empty `conf` bootstraps:
+ * the membership becomes committed `conf_change` entries at term 1, identical
+ * on every member bootstrapped with the same `conf`. Members that join later
+ * start with an empty `conf` and learn the whole membership by replaying the
+ * log (or from a snapshot), exactly like every other change.
+ */
+export function bootstrapEntries(restored: RestoredState): Entry[] | undefined {
+  const { hardState, snapshot, entries, conf } = restored;
+  const fresh = !snapshot && entries.length === 0 && hardState.term === 0 && hardState.commit === 0;
+  if (!fresh || conf.voters.length + conf.learners.length === 0) return undefined;
+  const changes: ConfChange[] = [
+    ...[...conf.voters].sort().map((node) => ({ type: ConfChangeType.addVoter, node })),
+    ...[...conf.learners].sort().map((node) => ({ type: ConfChangeType.addLearner, node })),
+  ];
+  return changes.map((change, i) => ({
+    term: 1,
+    index: i + 1,
+    type: EntryType.confChange,
+    data: encodeConfChange(change),
+  }));
 }

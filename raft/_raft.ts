@@ -11,19 +11,18 @@
  */
 import {
   applyConfChange,
+  bootstrapEntries,
   cloneConf,
   decodeConfChange,
-  encodeConfChange,
   quorumMatch,
   quorumOf,
 } from "./_conf.ts";
+import { message, transferContext } from "./_message.ts";
 import { RaftLog } from "./_log.ts";
 import { Progress } from "./_progress.ts";
 import { ReadOnly } from "./_read_only.ts";
 import { bcastAppend } from "./_replicate.ts";
 import {
-  type ConfChange,
-  ConfChangeType,
   type ConfState,
   type Entry,
   EntryType,
@@ -50,58 +49,6 @@ export const configDefaults = {
   maxInflight: 256,
   snapshotChunkBytes: 512 * 1024,
 } as const;
-
-const TRANSFER_CONTEXT = new TextEncoder().encode("raft:transfer");
-
-/** Marks vote requests of a leadership transfer (they bypass leader stickiness). */
-export function transferContext(): Uint8Array {
-  return TRANSFER_CONTEXT.slice();
-}
-
-/** Whether a vote request belongs to a leadership transfer. */
-export function isTransfer(context: Uint8Array | undefined): boolean {
-  return !!context && context.byteLength === TRANSFER_CONTEXT.byteLength &&
-    context.every((b, i) => b === TRANSFER_CONTEXT[i]);
-}
-
-/** A message with every unused field at its zero value. */
-export function message(fields: Partial<Message> & Pick<Message, "type" | "to">): Message {
-  return {
-    from: "",
-    term: 0,
-    logTerm: 0,
-    index: 0,
-    entries: [],
-    commit: 0,
-    reject: false,
-    rejectHint: 0,
-    rejectTerm: 0,
-    ...fields,
-  };
-}
-
-/**
- * A brand-new member (nothing persisted) with a non-empty `conf` bootstraps:
- * the membership becomes committed `conf_change` entries at term 1, identical
- * on every member bootstrapped with the same `conf`. Members that join later
- * start with an empty `conf` and learn the whole membership by replaying the
- * log (or from a snapshot), exactly like every other change.
- */
-function bootstrapEntries(restored: RestoredState): Entry[] | undefined {
-  const { hardState, snapshot, entries, conf } = restored;
-  const fresh = !snapshot && entries.length === 0 && hardState.term === 0 && hardState.commit === 0;
-  if (!fresh || conf.voters.length + conf.learners.length === 0) return undefined;
-  const changes: ConfChange[] = [
-    ...[...conf.voters].sort().map((node) => ({ type: ConfChangeType.addVoter, node })),
-    ...[...conf.learners].sort().map((node) => ({ type: ConfChangeType.addLearner, node })),
-  ];
-  return changes.map((change, i) => ({
-    term: 1,
-    index: i + 1,
-    type: EntryType.confChange,
-    data: encodeConfChange(change),
-  }));
-}
 
 /** Raised when a caller breaks the core's usage contract. */
 export class RaftUsageError extends Error {

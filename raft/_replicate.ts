@@ -6,7 +6,8 @@
  */
 import { ProgressState } from "./_progress.ts";
 import { encodeReadSeq } from "./_read_only.ts";
-import { message, type RaftCore } from "./_raft.ts";
+import { message } from "./_message.ts";
+import type { RaftCore } from "./_raft.ts";
 import { MessageType, type NodeId } from "./types.ts";
 
 /**

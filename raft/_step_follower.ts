@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { message, type RaftCore } from "./_raft.ts";
+import { message } from "./_message.ts";
+import type { RaftCore } from "./_raft.ts";
 import { type Message, MessageType, type Snapshot } from "./types.ts";
 
 /** Steps a message addressed to a follower (terms already reconciled). */

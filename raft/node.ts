@@ -4,7 +4,9 @@
  * @module
  */
 import { encodeConfChange } from "./_conf.ts";
-import { isTransfer, message, RaftCore, RaftUsageError } from "./_raft.ts";
+import { isTransfer, message } from "./_message.ts";
+import { RaftCore, RaftUsageError } from "./_raft.ts";
+import { advanceReady, hasReady, takeReady } from "./_ready.ts";
 import { bcastAppend, bcastHeartbeat } from "./_replicate.ts";
 import { stepCandidate } from "./_step_candidate.ts";
 import { stepFollower } from "./_step_follower.ts";
@@ -256,53 +258,21 @@ export class RaftNode {
 
   /** Whether `ready()` has anything to persist, send, apply or report. */
   hasReady(): boolean {
-    const r = this.#r;
-    const soft = r.softState();
-    const hard = r.hardState();
-    return r.msgs.length > 0 || r.readStates.length > 0 || r.log.pendingSnapshot !== undefined ||
-      soft.role !== r.prevSoftState.role || soft.leader !== r.prevSoftState.leader ||
-      hard.term !== r.prevHardState.term || hard.vote !== r.prevHardState.vote ||
-      hard.commit !== r.prevHardState.commit || r.log.unstableEntries().length > 0 ||
-      r.log.nextCommitted().length > 0;
+    return hasReady(this.#r);
   }
 
-  /** The next batch: persist, send, apply (in that order), then `advance(ready)`. */
+  /**
+   * The next batch: persist, send, apply (in that order), then `advance(ready)`.
+   * Messages and read states move into the batch; the core may keep stepping
+   * while the driver persists it.
+   */
   ready(): Ready {
-    const r = this.#r;
-    const rd: Ready = {
-      entries: r.log.unstableEntries(),
-      messages: r.msgs,
-      committedEntries: r.log.nextCommitted(),
-      readStates: r.readStates,
-    };
-    r.msgs = [];
-    r.readStates = [];
-    const soft = r.softState();
-    if (soft.role !== r.prevSoftState.role || soft.leader !== r.prevSoftState.leader) {
-      rd.softState = soft;
-    }
-    const hard = r.hardState();
-    const prev = r.prevHardState;
-    if (hard.term !== prev.term || hard.vote !== prev.vote || hard.commit !== prev.commit) {
-      rd.hardState = hard;
-    }
-    if (r.log.pendingSnapshot) rd.snapshot = r.log.pendingSnapshot;
-    return rd;
+    return takeReady(this.#r);
   }
 
   /** Acknowledges that `ready` was persisted, sent and applied. */
   advance(ready: Ready): void {
-    const r = this.#r;
-    if (ready.softState) r.prevSoftState = ready.softState;
-    if (ready.hardState) r.prevHardState = ready.hardState;
-    if (ready.snapshot) {
-      if (r.log.pendingSnapshot === ready.snapshot) r.log.pendingSnapshot = undefined;
-      r.log.applied = Math.max(r.log.applied, ready.snapshot.meta.index);
-    }
-    const last = ready.entries.at(-1);
-    if (last) r.log.stableTo(last.index, last.term);
-    const applied = ready.committedEntries.at(-1);
-    if (applied) r.log.appliedTo(applied.index);
+    advanceReady(this.#r, ready);
   }
 
   /** A read-only view: role, term, leader, commit/applied/last index and membership. */
