@@ -10,7 +10,7 @@
 
 import { JacoError } from "../proto/errors.ts";
 import { composeServiceFields, legacyServiceFields } from "./_compose_fields.ts";
-import { checkValue, describeValue, joinPath, type TypeProblem } from "./_types.ts";
+import { checkValue, describeValue, isMapping, joinPath, type TypeProblem } from "./_types.ts";
 import { parsePortEntry, PortSyntaxError, reservedPortOf } from "./ports.ts";
 import {
   allowPrivilegedLabel,
@@ -123,7 +123,9 @@ function checkPorts(name: string, service: Service): void {
       mapping = parsePortEntry(entry);
     } catch (error) {
       if (!(error instanceof PortSyntaxError)) throw error;
-      const shown = typeof entry === "object" ? JSON.stringify(entry) : String(entry);
+      const shown = isMapping(entry)
+        ? Object.entries(entry).map(([key, value]) => `${key}: ${value}`).join(", ")
+        : String(entry);
       throw new JacoError(
         "validation_failed",
         `service "${name}" has an invalid ports entry "${shown}": ${error.message}`,

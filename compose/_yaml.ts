@@ -10,7 +10,7 @@
 import { LineCounter, parseDocument } from "yaml";
 
 /** Aliases beyond this expansion budget are treated as a resource-exhaustion attack. */
-const maxAliasCount = 100;
+const maxAliasCount = 10_000;
 
 /** Why a YAML text could not be decoded: one line, with position when known. */
 export class YamlDecodeError extends Error {

@@ -306,6 +306,71 @@ const rejections: Case[] = [
     details: { service: "web", field: "ports", value: "none" },
   },
   {
+    name: "network_mode pointing at itself",
+    yaml: svc("    network_mode: service:web\n"),
+    code: "validation_failed",
+    message: 'service "web": network_mode service:web points at itself',
+    details: { service: "web", field: "network_mode", value: "service:web", target_service: "web" },
+  },
+  {
+    name: "network_mode with networks",
+    yaml: svc("    network_mode: none\n    networks: [default]\n"),
+    code: "validation_failed",
+    message: 'service "web" sets network_mode: none and networks; they cannot be combined',
+    details: { service: "web", field: "networks", value: "none" },
+  },
+  {
+    name: "long-form port with mismatched ranges",
+    yaml: svc("    ports:\n      - {target: 80-81, published: 8000-8002}\n"),
+    code: "validation_failed",
+    message:
+      'service "web" has an invalid ports entry "target: 80-81, published: 8000-8002": host and container port ranges differ in length',
+    details: { service: "web", field: "ports[0]", entry: "target: 80-81, published: 8000-8002" },
+  },
+  {
+    name: "long-form port protocol",
+    yaml: svc("    ports:\n      - {target: 80, protocol: icmp}\n"),
+    code: "validation_failed",
+    message:
+      'service "web" field "ports[0].protocol" must be one of: tcp, udp, sctp, got string "icmp"',
+    details: { service: "web", field: "ports[0].protocol" },
+  },
+  {
+    name: "malformed volume entry",
+    yaml: svc('    volumes: ["a:b:c:d"]\n'),
+    code: "validation_failed",
+    message: 'compose load: service "web" volumes[0]: "a:b:c:d" has too many ":" parts',
+    details: { service: "web", field: "volumes[0]" },
+  },
+  {
+    name: "services not a mapping",
+    yaml: "services: [web]\n",
+    code: "validation_failed",
+    message: "compose services must be a mapping, got list",
+    details: { field: "services" },
+  },
+  {
+    name: "unknown key in a network definition",
+    yaml: "services: {web: {image: x}}\nnetworks:\n  edge: {drivr: bridge}\n",
+    code: "validation_failed",
+    message: 'compose networks.edge.drivr has unknown key "drivr"',
+    details: { field: "networks.edge.drivr" },
+  },
+  {
+    name: "alias bomb",
+    yaml: [
+      "x-a: &a [l, l, l, l, l, l, l, l, l]",
+      "x-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]",
+      "x-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]",
+      "x-d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]",
+      "x-e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]",
+      "services: {web: {image: x, command: [*e, *e, *e, *e, *e, *e, *e, *e, *e]}}",
+    ].join("\n"),
+    code: "validation_failed",
+    message: "parse compose yaml: excessive alias count indicates a resource exhaustion attack",
+    details: { field: "(document)" },
+  },
+  {
     name: "depends_on itself",
     yaml: svc("    depends_on: [web]\n"),
     code: "invalid_depends_on",
@@ -465,4 +530,17 @@ volumes:
   pgdata: {}
 `);
   assert.deepEqual(project.serviceNames, ["backend", "pg", "ui"]);
+});
+
+Deno.test("parseComposeProject() accepts hundreds of ordinary anchor uses (only bombs are refused)", () => {
+  const lines = ["x-common: &common {image: busybox, environment: {A: '1'}}", "services:"];
+  for (let i = 0; i < 300; i++) lines.push(`  s${i}: {<<: *common, command: [sh]}`);
+  assert.equal(parseComposeProject(lines.join("\n")).serviceNames.length, 300);
+});
+
+Deno.test("parseComposeProject() accepts a numeric version and null network/volume definitions", () => {
+  const project = parseComposeProject(
+    "version: 3.8\nservices: {web: {image: x}}\nnetworks: {a: null}\n",
+  );
+  assert.deepEqual(project.networks.get("a"), {});
 });
