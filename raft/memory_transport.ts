@@ -51,7 +51,7 @@ export class MemoryTransport implements Transport {
   #handler: MessageHandler | undefined;
   #peers = new Set<NodeId>();
   #queues = new Map<NodeId, Message[]>();
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #flushScheduled = false;
   #closed = false;
 
   /** Use {@link MemoryNetwork.transport}. */
@@ -74,13 +74,15 @@ export class MemoryTransport implements Transport {
       queue.push(m);
       if (queue.length > this.#maxQueued) queue.splice(0, queue.length - this.#maxQueued);
     }
-    if (this.#queues.size > 0 && this.#timer === undefined) {
-      this.#timer = setTimeout(() => this.#flush(), 0);
+    if (this.#queues.size > 0 && !this.#flushScheduled) {
+      this.#flushScheduled = true;
+      // setImmediate: a real macrotask hop like a network, without setTimeout(0)'s clamping.
+      setImmediate(() => this.#flush());
     }
   }
 
   #flush(): void {
-    this.#timer = undefined;
+    this.#flushScheduled = false;
     const queues = this.#queues;
     this.#queues = new Map();
     for (const [to, batch] of queues) {
@@ -105,8 +107,6 @@ export class MemoryTransport implements Transport {
 
   close(): Promise<void> {
     this.#closed = true;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
     this.#queues.clear();
     this.#network.leave(this.id, this);
     return Promise.resolve();

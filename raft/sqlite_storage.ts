@@ -5,17 +5,15 @@
  * {@link SnapshotFiles}. Each {@link PersistBatch} is ONE transaction: every
  * entry and the hard state of a Ready cost a single fsync (group commit).
  *
+ * The database lives in a dedicated worker: an fsync takes milliseconds and
+ * would otherwise freeze the event loop, so proposals, peer messages and
+ * client requests keep arriving (and batching into the next Ready) while a
+ * Ready is being made durable.
+ *
  * @module
  */
-import { DatabaseSync, type StatementSync } from "node:sqlite";
-import {
-  decodeConfState,
-  decodeHardState,
-  encodeConfState,
-  encodeHardState,
-  entryTypeFromCode,
-  entryTypeToCode,
-} from "./codec.ts";
+import { decodeConfState, decodeHardState, encodeConfState } from "./codec.ts";
+import type { LogWrite, SqliteLog } from "./_sqlite_log.ts";
 import { SnapshotFiles } from "./snapshot_files.ts";
 import {
   checkContiguous,
@@ -27,77 +25,93 @@ import {
 } from "./storage.ts";
 import type { ConfState, Entry, RestoredState, Snapshot } from "./types.ts";
 
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS entries (
-    idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, type INTEGER NOT NULL, data BLOB NOT NULL
-  ) WITHOUT ROWID;
-  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-`;
-
-interface EntryRow {
-  idx: number;
-  term: number;
-  type: number;
-  data: Uint8Array;
-}
-
 /** Options of {@link SqliteStorage.open}. */
 export interface SqliteStorageOptions {
   /** The raft directory, e.g. `<data_dir>/raft`; created if missing. */
   dir: string;
 }
 
+/** The storage worker failed a request (SQLite error, disk full, lock held). */
+export class SqliteStorageError extends Error {
+  /** Creates the error for operation `op`. */
+  constructor(op: string, message: string) {
+    super(`raft storage ${op} failed: ${message}`);
+    this.name = "SqliteStorageError";
+  }
+}
+
+type Args<K extends keyof SqliteLog> = SqliteLog[K] extends (...a: infer A) => unknown ? A : never;
+type Result<K extends keyof SqliteLog> = SqliteLog[K] extends (...a: never[]) => infer R ? R
+  : never;
+type Pending = { op: string; resolve(value: unknown): void; reject(err: Error): void };
+
 /** SQLite-backed raft storage (see module doc). */
 export class SqliteStorage implements Storage {
-  #db: DatabaseSync;
+  #worker: Worker;
   #snapshots: SnapshotFiles;
-  #insert: StatementSync;
-  #deleteFrom: StatementSync;
-  #deleteUpTo: StatementSync;
-  #termAt: StatementSync;
-  #putMeta: StatementSync;
-  #getMeta: StatementSync;
+  #pending = new Map<number, Pending>();
+  #nextId = 0;
+  #closed = false;
 
-  private constructor(db: DatabaseSync, snapshots: SnapshotFiles) {
-    this.#db = db;
+  private constructor(worker: Worker, snapshots: SnapshotFiles) {
+    this.#worker = worker;
     this.#snapshots = snapshots;
-    this.#insert = db.prepare("INSERT INTO entries (idx, term, type, data) VALUES (?, ?, ?, ?)");
-    this.#deleteFrom = db.prepare("DELETE FROM entries WHERE idx >= ?");
-    this.#deleteUpTo = db.prepare("DELETE FROM entries WHERE idx <= ?");
-    this.#termAt = db.prepare("SELECT term FROM entries WHERE idx = ?");
-    this.#putMeta = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
-    this.#getMeta = db.prepare("SELECT value FROM meta WHERE key = ?");
+    worker.onmessage = (event: MessageEvent<{ id: number; value?: unknown; error?: string }>) => {
+      const { id, value, error } = event.data;
+      const p = this.#pending.get(id);
+      if (!p) return;
+      this.#pending.delete(id);
+      if (error !== undefined) p.reject(new SqliteStorageError(p.op, error));
+      else p.resolve(value);
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      for (const p of this.#pending.values()) p.reject(new SqliteStorageError(p.op, event.message));
+      this.#pending.clear();
+    };
   }
 
   /**
    * Opens (creating if needed) the storage in `options.dir`.
-   * @throws {Error} when the database cannot be opened or is locked by another process
+   * @throws {SqliteStorageError} when the database cannot be opened or is locked by another process
    */
   static async open(options: SqliteStorageOptions): Promise<SqliteStorage> {
     await Deno.mkdir(options.dir, { recursive: true });
-    const db = new DatabaseSync(`${options.dir}/log.db`);
-    db.exec("PRAGMA journal_mode=WAL");
-    db.exec("PRAGMA synchronous=FULL");
-    db.exec("PRAGMA locking_mode=EXCLUSIVE");
-    db.exec(SCHEMA);
-    return new SqliteStorage(db, new SnapshotFiles(`${options.dir}/snapshots`, SNAPSHOTS_RETAINED));
+    const worker = new Worker(new URL("./_sqlite_worker.ts", import.meta.url).href, {
+      type: "module",
+    });
+    const storage = new SqliteStorage(
+      worker,
+      new SnapshotFiles(`${options.dir}/snapshots`, SNAPSHOTS_RETAINED),
+    );
+    try {
+      await storage.#call("open", `${options.dir}/log.db`);
+    } catch (err) {
+      worker.terminate();
+      throw err;
+    }
+    return storage;
+  }
+
+  #call<K extends keyof SqliteLog | "open">(
+    op: K,
+    ...args: K extends keyof SqliteLog ? Args<K> : [path: string]
+  ): Promise<K extends keyof SqliteLog ? Result<K> : void> {
+    if (this.#closed) return Promise.reject(new SqliteStorageError(op, "storage is closed"));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { op, resolve: resolve as (value: unknown) => void, reject });
+      this.#worker.postMessage({ id, op, args });
+    });
   }
 
   async load(): Promise<RestoredState> {
     const snapshot = await this.#snapshots.latest();
     const after = snapshot?.meta.index ?? 0;
-    const rows = this.#db.prepare(
-      "SELECT idx, term, type, data FROM entries WHERE idx > ? ORDER BY idx",
-    ).all(after) as unknown as EntryRow[];
-    const entries: Entry[] = rows.map((r) => ({
-      index: r.idx,
-      term: r.term,
-      type: entryTypeFromCode(r.type),
-      data: r.data,
-    }));
+    const entries: Entry[] = await this.#call("entriesAfter", after);
     checkContiguous(entries, after);
-    const hs = this.#meta("hard_state");
-    const conf = this.#meta("conf");
+    const hs = await this.#call("meta", "hard_state");
+    const conf = await this.#call("meta", "conf");
     try {
       return {
         hardState: hs ? decodeHardState(hs) : { ...EMPTY_HARD_STATE },
@@ -111,59 +125,30 @@ export class SqliteStorage implements Storage {
   }
 
   bootstrap(conf: ConfState): Promise<void> {
-    this.#transaction(() => {
-      const any = this.#db.prepare("SELECT 1 FROM entries LIMIT 1").get();
-      if (!any && !this.#meta("hard_state")) this.#putMeta.run("conf", encodeConfState(conf));
-    });
-    return Promise.resolve();
+    return this.#call("bootstrap", encodeConfState(conf));
   }
 
   async persist(batch: PersistBatch): Promise<void> {
     // The snapshot file is durable before the log forgets what it covers.
     if (batch.snapshot) await this.#snapshots.write(batch.snapshot);
-    this.#transaction(() => {
-      if (batch.snapshot) {
-        const { index, term } = batch.snapshot.meta;
-        const row = this.#termAt.get(index) as { term: number } | undefined;
-        // Keep the suffix only when our log already agrees with the snapshot's last entry.
-        if (row?.term === term) this.#deleteUpTo.run(index);
-        else this.#deleteFrom.run(0);
-      }
-      const first = batch.entries[0];
-      if (first) {
-        this.#deleteFrom.run(first.index);
-        for (const e of batch.entries) {
-          this.#insert.run(e.index, e.term, entryTypeToCode(e.type), e.data);
-        }
-      }
-      if (batch.hardState) this.#putMeta.run("hard_state", encodeHardState(batch.hardState));
-    });
+    const write: LogWrite = { entries: batch.entries, hardState: batch.hardState };
+    if (batch.snapshot) write.snapshot = batch.snapshot.meta;
+    await this.#call("write", write);
   }
 
   async saveSnapshot(snapshot: Snapshot): Promise<void> {
     await this.#snapshots.write(snapshot);
     const previous = (await this.#snapshots.indexes())[1];
-    if (previous !== undefined) this.#transaction(() => this.#deleteUpTo.run(previous));
+    if (previous !== undefined) await this.#call("compactUpTo", previous);
   }
 
-  close(): Promise<void> {
-    if (this.#db.isOpen) this.#db.close();
-    return Promise.resolve();
-  }
-
-  #meta(key: string): Uint8Array | undefined {
-    const row = this.#getMeta.get(key) as { value: Uint8Array } | undefined;
-    return row?.value;
-  }
-
-  #transaction(body: () => void): void {
-    this.#db.exec("BEGIN IMMEDIATE");
+  async close(): Promise<void> {
+    if (this.#closed) return;
     try {
-      body();
-      this.#db.exec("COMMIT");
-    } catch (err) {
-      this.#db.exec("ROLLBACK");
-      throw err;
+      await this.#call("close");
+    } finally {
+      this.#closed = true;
+      this.#worker.terminate();
     }
   }
 }
