@@ -112,11 +112,18 @@ export class KvStateMachine {
   }
 
   /**
-   * Replaces the whole state with a snapshot made by {@link snapshot}.
+   * Replaces the whole state with a snapshot made by {@link snapshot}; empty
+   * bytes reset it to the initial, empty state (a restart with no snapshot).
    *
    * @throws {SyntaxError} when the bytes are not a snapshot
    */
   restore(data: Uint8Array): void {
+    if (data.length === 0) {
+      this.#appliedIndex = 0;
+      this.#data = new Map();
+      this.#sessions = new Map();
+      return;
+    }
     const parsed = JSON.parse(new TextDecoder().decode(data)) as {
       appliedIndex: number;
       data: [string, string][];

@@ -79,4 +79,6 @@ Deno.test("KvStateMachine restores data, sessions and index from a snapshot", ()
   assert.equal(copy.appliedIndex, 1);
   assert.equal(copy.apply(entry(2, putA))?.duplicate, true);
   assert.equal(copy.read("x"), "a");
+  copy.restore(new Uint8Array());
+  assert.equal(copy.fingerprint(), new KvStateMachine().fingerprint());
 });
