@@ -394,7 +394,8 @@ Deno.test("parseJacoManifest() refuses alias bombs as parse_failed", () => {
     "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]",
     "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]",
     "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]",
-    "deployment: [*d, *d, *d, *d, *d, *d, *d, *d, *d]",
+    "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]",
+    "deployment: [*e, *e, *e, *e, *e, *e, *e, *e, *e]",
   ].join("\n");
   assert.throws(
     () => parseJacoManifest(bomb),

@@ -235,7 +235,9 @@ const aliasBomb = [
   "x-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]",
   "x-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]",
   "x-d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]",
-  "x-e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]",
+  "x-e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]",
+  "x-f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]",
+  "x-g: [*f, *f, *f, *f, *f, *f, *f, *f, *f]",
 ].join("\n") + "\n";
 const noise = ":-[]{}&*!|>'\"\n\t #%@`,?<";
 
