@@ -10,7 +10,7 @@ Deno.test("validateManifests() accepts the sample stack and summarises it", () =
   assert.deepEqual(report, {
     deployment: "sample",
     services: ["agent", "api", "db", "web"],
-    routes: 2,
+    routes: 1,
     tcpRoutes: 1,
     networks: ["backend", "edge"],
     volumes: ["dbdata"],
