@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Snapshot } from "./types.ts";
 
 /** How the leader currently replicates to a follower. */
 export const ProgressState = {
@@ -28,9 +29,13 @@ export class Progress {
   inflight: number[] = [];
   /** Heard from since the last check-quorum round. */
   recentActive = true;
-  /** Snapshot state: index of the snapshot being sent and the byte offset acknowledged. */
+  /** Snapshot state: the snapshot being sent (kept even if the leader compacts again) and its index. */
+  snapshot: Snapshot | undefined;
   snapshotIndex = 0;
+  /** Snapshot state: bytes the follower acknowledged so far. */
   snapshotOffset = 0;
+  /** Snapshot state: a chunk was acknowledged since the last heartbeat answer (no resend needed). */
+  snapshotProgressed = false;
 
   /** Starts tracking a peer whose log is believed to end before `next`. */
   constructor(next: number, readonly maxInflight: number) {
@@ -38,6 +43,7 @@ export class Progress {
   }
 
   becomeProbe(): void {
+    this.snapshot = undefined;
     // After a snapshot the follower holds at least the snapshot: probe right after it.
     this.next = this.state === ProgressState.snapshot
       ? Math.max(this.match + 1, this.snapshotIndex + 1)
@@ -48,14 +54,17 @@ export class Progress {
   }
 
   becomeReplicate(): void {
+    this.snapshot = undefined;
     this.state = ProgressState.replicate;
     this.next = this.match + 1;
     this.inflight = [];
   }
 
-  becomeSnapshot(snapshotIndex: number): void {
+  /** Starts sending `snapshot`; the transfer sticks to it until it completes or fails. */
+  becomeSnapshot(snapshot: Snapshot): void {
     this.state = ProgressState.snapshot;
-    this.snapshotIndex = snapshotIndex;
+    this.snapshot = snapshot;
+    this.snapshotIndex = snapshot.meta.index;
     this.snapshotOffset = 0;
     this.inflight = [];
   }

@@ -40,7 +40,10 @@ Deno.test("Progress.maybeDecrTo() ignores stale rejections and follows the hint"
 
 Deno.test("Progress leaving snapshot state probes right after the snapshot", () => {
   const pr = new Progress(3, 4);
-  pr.becomeSnapshot(50);
+  pr.becomeSnapshot({
+    meta: { index: 50, term: 2, conf: { voters: [], learners: [] } },
+    data: new Uint8Array(),
+  });
   assert.ok(pr.isPaused());
   pr.becomeProbe();
   assert.equal(pr.next, 51);

@@ -22,7 +22,7 @@ export function sendAppend(r: RaftCore, to: NodeId, sendIfEmpty = true): boolean
   const prevTerm = r.log.term(prevIndex);
   if (prevTerm === undefined) {
     if (!r.log.snapshot) return false;
-    pr.becomeSnapshot(r.log.snapshot.meta.index);
+    pr.becomeSnapshot(r.log.snapshot);
     sendSnapshotChunk(r, to);
     return true;
   }
@@ -47,14 +47,15 @@ export function sendAppendsWhileOpen(r: RaftCore, to: NodeId): void {
   }
 }
 
-/** Sends the next unacknowledged chunk of the leader's latest snapshot to `to`. */
+/** Sends the next unacknowledged chunk of the snapshot being transferred to `to`. */
 export function sendSnapshotChunk(r: RaftCore, to: NodeId): void {
   const pr = r.prs.get(to);
-  const snapshot = r.log.snapshot;
-  if (!pr || !snapshot) return;
-  if (pr.state !== ProgressState.snapshot || pr.snapshotIndex !== snapshot.meta.index) {
-    pr.becomeSnapshot(snapshot.meta.index);
+  if (!pr) return;
+  if (pr.state !== ProgressState.snapshot || !pr.snapshot) {
+    if (!r.log.snapshot) return;
+    pr.becomeSnapshot(r.log.snapshot);
   }
+  const snapshot = pr.snapshot!;
   const offset = pr.snapshotOffset;
   const data = snapshot.data.subarray(offset, offset + r.cfg.snapshotChunkBytes);
   r.send(message({

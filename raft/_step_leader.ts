@@ -32,8 +32,11 @@ export function stepLeader(r: RaftCore, m: Message): void {
       return;
     case MessageType.heartbeatResponse: {
       pr.onHeartbeatResponse();
-      if (pr.state === ProgressState.snapshot) sendSnapshotChunk(r, m.from);
-      else if (pr.match < r.log.lastIndex()) sendAppend(r, m.from);
+      if (pr.state === ProgressState.snapshot) {
+        // Resend only when a whole heartbeat round passed without a chunk being acknowledged.
+        if (!pr.snapshotProgressed) sendSnapshotChunk(r, m.from);
+        pr.snapshotProgressed = false;
+      } else if (pr.match < r.log.lastIndex()) sendAppend(r, m.from);
       const seq = decodeReadSeq(m.context);
       if (seq !== undefined) {
         for (const read of r.readOnly.ack(m.from, seq, (acks) => r.hasQuorum(acks))) {
@@ -49,7 +52,10 @@ export function stepLeader(r: RaftCore, m: Message): void {
         sendAppend(r, m.from);
         return;
       }
-      if (m.index === pr.snapshotIndex) pr.snapshotOffset = m.rejectHint;
+      if (m.index === pr.snapshotIndex) {
+        pr.snapshotOffset = m.rejectHint;
+        pr.snapshotProgressed = true;
+      }
       sendSnapshotChunk(r, m.from);
       return;
   }
