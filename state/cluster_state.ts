@@ -101,7 +101,8 @@ export class ClusterState {
   }
 
   /**
-   * Applies an already decoded command (what {@link apply} does after decoding).
+   * Applies an already decoded command (what {@link apply} does after decoding). The command
+   * is owned by the state afterwards: the caller must not mutate it.
    *
    * @throws {ApplyOrderError} when `raftIndex` does not exceed the last applied index
    */
