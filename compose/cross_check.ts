@@ -194,15 +194,30 @@ function checkForeignRoutes(jaco: JacoManifest, foreign: readonly ForeignRoute[]
   }
 }
 
+/** A service that needs privileged admission, and why (`privileged`, `security_opt` or both). */
+export interface GatedService {
+  service: string;
+  fields: string;
+}
+
+/**
+ * The gated services of a project (§2.10), alphabetical: what admission
+ * checks and what the post-commit `privileged_workload_admitted` audit
+ * events list.
+ */
+export function gatedServicesOf(compose: ComposeProject): GatedService[] {
+  return compose.serviceNames
+    .map((service) => ({ service, fields: gatedFieldsOf(compose.services.get(service)!) }))
+    .filter((gated) => gated.fields !== "");
+}
+
 function checkAdmission(compose: ComposeProject, caller: ApplyCaller): void {
   if (caller.local || caller.allowsPrivileged) return;
-  for (const name of compose.serviceNames) {
-    const fields = gatedFieldsOf(compose.services.get(name)!);
-    if (fields === "") continue;
-    throw new JacoError(
-      "privilege_denied",
-      `token "${caller.identity}" lacks allows_privileged; service "${name}" uses ${fields}`,
-      { service: name, fields, identity: caller.identity },
-    );
-  }
+  const [first] = gatedServicesOf(compose);
+  if (!first) return;
+  throw new JacoError(
+    "privilege_denied",
+    `token "${caller.identity}" lacks allows_privileged; service "${first.service}" uses ${first.fields}`,
+    { service: first.service, fields: first.fields, identity: caller.identity },
+  );
 }

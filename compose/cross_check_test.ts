@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { isJacoError } from "../proto/errors.ts";
 import { parseComposeProject } from "./compose_project.ts";
-import { checkClusterFacts, checkManifestPair, type ClusterFacts } from "./cross_check.ts";
+import {
+  checkClusterFacts,
+  checkManifestPair,
+  type ClusterFacts,
+  gatedServicesOf,
+} from "./cross_check.ts";
 import { parseJacoManifest } from "./jaco_manifest.ts";
 
 const compose = parseComposeProject(`services:
@@ -186,4 +191,8 @@ Deno.test("checkClusterFacts() denies gated services to tokens without allows_pr
       caller: { identity: "ops", local: false, allowsPrivileged: true },
     }),
   );
+});
+
+Deno.test("gatedServicesOf() lists gated services alphabetically with their fields", () => {
+  assert.deepEqual(gatedServicesOf(compose), [{ service: "root", fields: "privileged" }]);
 });

@@ -38,6 +38,8 @@ export {
   checkManifestPair,
   type ClusterFacts,
   type ForeignRoute,
+  type GatedService,
+  gatedServicesOf,
 } from "./cross_check.ts";
 export { canonicalNetworkName, effectiveServices, type ServiceSpec } from "./merge.ts";
 export {
