@@ -74,7 +74,13 @@ function handleAppendResponse(r: RaftCore, m: Message): void {
     if (wasPaused && !pr.isPaused()) sendAppendsWhileOpen(r, m.from);
     return;
   }
-  if (pr.state !== ProgressState.replicate) pr.becomeReplicate();
+  if (pr.state === ProgressState.probe) pr.becomeReplicate();
+  else if (pr.state === ProgressState.snapshot) {
+    // A stale ack must not abort a transfer; once the follower holds the snapshot, replicate
+    // from it, or start over with a newer snapshot if the log was compacted past it meanwhile.
+    if (pr.match + 1 >= r.log.firstIndex()) pr.becomeReplicate();
+    else if (pr.match >= pr.snapshotIndex) pr.becomeProbe();
+  }
   if (r.maybeCommit()) {
     if (r.role !== Role.leader) return; // the commit removed us
     bcastAppend(r);
