@@ -98,7 +98,11 @@ function checkOverride(entry: JacoServiceOverride, index: number, seen: Set<stri
   seen.add(s);
 }
 
-/** Contract addition: list entries are non-empty and not repeated (a repeat is always a typo). */
+/**
+ * Contract addition: list entries are non-empty and not repeated (a repeat is
+ * always a typo). `hosts` is checked even when the placement ignores it, so
+ * the validator and the JSON Schema accept the same documents.
+ */
 function checkEntries(service: string, key: string, values: string[], field: string): void {
   const seen = new Set<string>();
   values.forEach((value, i) => {

@@ -79,7 +79,7 @@ export function checkService(name: string, service: Service, context: ServiceCon
 }
 
 function checkFieldType(name: string, key: string, value: unknown): void {
-  const problem = checkValue(value, composeServiceFields[key].type, key, { sortKeys: true });
+  const problem = checkValue(value, composeServiceFields[key].type, { path: key, sortKeys: true });
   if (problem) throwTypeProblem(name, problem);
 }
 
@@ -237,12 +237,11 @@ function checkNetworkMode(name: string, service: Service, context: ServiceContex
 
 function checkDependsOn(name: string, service: Service, context: ServiceContext): void {
   if (!Object.hasOwn(service, "depends_on")) return;
-  const problem = checkValue(
-    service.depends_on,
-    composeServiceFields.depends_on.type,
-    "depends_on",
-    { sortKeys: true, constraints: false },
-  );
+  const problem = checkValue(service.depends_on, composeServiceFields.depends_on.type, {
+    path: "depends_on",
+    sortKeys: true,
+    constraints: false,
+  });
   if (problem) throwTypeProblem(name, problem);
   for (const dep of dependsOnOf(service)) {
     const details = { service: name, depends_on: dep.service, field: "depends_on" };

@@ -82,6 +82,8 @@ export interface TypeProblem {
 
 /** How {@link checkValue} walks. */
 export interface CheckOptions {
+  /** Dotted path of the value, prefixed to problem paths. Default `""`. */
+  readonly path?: string;
   /** Check constraints (enum, pattern, bounds) too, not only kinds. Default true. */
   readonly constraints?: boolean;
   /** Visit record keys sorted (compose determinism) instead of in document order. */
@@ -199,10 +201,9 @@ function constraintProblem(type: TypeDef, value: unknown): boolean {
 export function checkValue(
   value: unknown,
   type: TypeDef,
-  path = "",
   options: CheckOptions = {},
 ): TypeProblem | undefined {
-  return check(value, type, path, options, 0);
+  return check(value, type, options.path ?? "", options, 0);
 }
 
 function check(

@@ -183,7 +183,7 @@ function checkTopLevel(doc: Record<string, unknown>): void {
   }
   for (const key of ["version", "name", "networks", "volumes"] as const) {
     if (!Object.hasOwn(doc, key)) continue;
-    const problem = checkValue(doc[key], composeTopFields[key].type, key, { sortKeys: true });
+    const problem = checkValue(doc[key], composeTopFields[key].type, { path: key, sortKeys: true });
     if (problem) {
       const what = problem.kind === "unknown_key"
         ? `has unknown key "${problem.key}"`

@@ -88,7 +88,7 @@ export function parseJacoManifest(text: string): JacoManifest {
       { field: removed },
     );
   }
-  const problem = checkValue(doc, jacoManifestType, "", { constraints: false, nullIsAbsent: true });
+  const problem = checkValue(doc, jacoManifestType, { constraints: false, nullIsAbsent: true });
   if (problem?.kind === "unknown_key") {
     const where = problem.path.slice(0, -(problem.key!.length + 1)) || "jaco.yaml";
     throw new JacoError(
