@@ -104,9 +104,11 @@ export class Broker<T> {
    */
   subscribe(options: SubscribeOptions = {}): WatchSubscription<T> {
     const onOverflow = this.#onOverflow;
-    const subscription: Subscription<T> = new Subscription<T>(
+    // A subscription whose signal is already aborted closes (detaches) inside its constructor.
+    let created: Subscription<T> | undefined;
+    const subscription = created = new Subscription<T>(
       options,
-      () => this.#subscribers.delete(subscription),
+      () => created && this.#subscribers.delete(created),
       onOverflow ? (dropped) => onOverflow(this.name, dropped) : undefined,
     );
     const since = options.sinceRevision ?? 0;

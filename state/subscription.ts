@@ -91,7 +91,9 @@ export class Subscription<T> implements WatchSubscription<T> {
       this.#queue.push(event);
       return;
     }
-    const dropped = this.#queue.length + (event.kind === WatchEventKind.RESYNC ? 0 : 1);
+    const dropped =
+      [...this.#queue, event].filter((queued) => queued.kind !== WatchEventKind.RESYNC)
+        .length;
     this.#dropped += dropped;
     this.#queue = [resyncEvent(event.revision)];
     this.#onOverflow?.(dropped);
