@@ -94,6 +94,7 @@ async function writePki(dir: string, ids: string[]) {
 
 /** Starts the JACO raft cluster under `root`. */
 export async function startRaftCluster(root: string): Promise<BenchCluster> {
+  await Deno.mkdir(root, { recursive: true });
   const ids = ["a", "b", "c"];
   const pki = await writePki(root, ids);
   const raftPorts = new Map(ids.map((id) => [id, freePort()]));
@@ -178,6 +179,7 @@ const b64 = (text: string) => btoa(text);
 
 /** Starts a 3-member etcd cluster under `root` (peer mTLS with a fresh CA, fsync on). */
 export async function startEtcdCluster(root: string): Promise<BenchCluster> {
+  await Deno.mkdir(root, { recursive: true });
   const ids = ["e0", "e1", "e2"];
   const pki = await writePki(root, ids);
   const peerPorts = new Map(ids.map((id) => [id, freePort()]));

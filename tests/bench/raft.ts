@@ -4,6 +4,8 @@
  * commits/s and p50/p99 commit latency with 1 and 64 concurrent keep-alive
  * HTTP clients writing to the leader, then leader failover time (SIGKILL the
  * leader; time until the next write commits on a survivor) over 5 rounds.
+ * Both clusters run side by side and the phases alternate between them in
+ * slices, so a busy shared machine skews neither side.
  *
  * Options: `--duration-s=<n>` per load phase (default 10), `--rounds=<n>`
  * failover rounds (default 5), `--only=raft|etcd`.
@@ -13,6 +15,13 @@
  * @module
  */
 import { type BenchCluster, startEtcdCluster, startRaftCluster } from "./_cluster.ts";
+
+/** Raw outcome of one load slice; slices of one system add up. */
+interface LoadSample {
+  latencies: number[];
+  elapsedMs: number;
+  errors: number;
+}
 
 interface LoadResult {
   commitsPerSec: number;
@@ -40,7 +49,7 @@ async function load(
   cluster: BenchCluster,
   clients: number,
   durationMs: number,
-): Promise<LoadResult> {
+): Promise<LoadSample> {
   const url = await cluster.leaderUrl();
   const latencies: number[] = [];
   let errors = 0;
@@ -55,12 +64,17 @@ async function load(
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: clients }, (_, w) => worker(w)));
-  const elapsedS = (performance.now() - started) / 1000;
+  return { latencies, elapsedMs: performance.now() - started, errors };
+}
+
+function summarize(samples: LoadSample[]): LoadResult {
+  const latencies = samples.flatMap((s) => s.latencies);
+  const elapsedS = samples.reduce((sum, s) => sum + s.elapsedMs, 0) / 1000;
   return {
     commitsPerSec: latencies.length / elapsedS,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
-    errors,
+    errors: samples.reduce((sum, s) => sum + s.errors, 0),
   };
 }
 
@@ -89,7 +103,7 @@ async function failoverOnce(cluster: BenchCluster): Promise<number> {
       probes.push(
         cluster.put(url, "failover", String(attempt), signal).then((ok) => {
           if (ok && Number.isNaN(elapsedMs)) elapsedMs = performance.now() - killedAt;
-        }, () => {}),
+        }, () => undefined), // a failed or aborted probe just means "not yet"
       );
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -103,26 +117,39 @@ async function failoverOnce(cluster: BenchCluster): Promise<number> {
   return elapsedMs;
 }
 
+/**
+ * Runs every phase on all clusters, interleaved: each load phase is cut into
+ * `SLICES` slices that alternate between the systems (and so do failover
+ * rounds), so background load on a shared machine hits both alike.
+ */
 async function measure(
-  start: (root: string) => Promise<BenchCluster>,
+  clusters: BenchCluster[],
   options: { durationMs: number; rounds: number },
-): Promise<SystemResult> {
-  const root = await Deno.makeTempDir({ prefix: "jaco-bench-raft-" });
-  const cluster = await start(root);
-  try {
-    await load(cluster, 8, 1000); // warm-up: connections, JIT, first snapshots of state
-    const result: SystemResult = { name: cluster.name, load: new Map(), failoverMs: [] };
-    for (const clients of [1, 64]) {
-      result.load.set(clients, await load(cluster, clients, options.durationMs));
+): Promise<SystemResult[]> {
+  const SLICES = 4;
+  for (const cluster of clusters) await load(cluster, 8, 1000); // warm-up: connections, JIT
+  const results = clusters.map((c) => ({
+    name: c.name,
+    load: new Map(),
+    failoverMs: [] as number[],
+  }));
+  for (const clients of [1, 64]) {
+    const samples = clusters.map(() => [] as LoadSample[]);
+    for (let slice = 0; slice < SLICES; slice++) {
+      for (let k = 0; k < clusters.length; k++) {
+        const i = (slice + k) % clusters.length;
+        samples[i].push(await load(clusters[i], clients, options.durationMs / SLICES));
+      }
     }
-    for (let round = 0; round < options.rounds; round++) {
-      result.failoverMs.push(await failoverOnce(cluster));
-    }
-    return result;
-  } finally {
-    await cluster.stop();
-    await Deno.remove(root, { recursive: true });
+    clusters.forEach((_, i) => results[i].load.set(clients, summarize(samples[i])));
   }
+  for (let round = 0; round < options.rounds; round++) {
+    for (let k = 0; k < clusters.length; k++) {
+      const i = (round + k) % clusters.length;
+      results[i].failoverMs.push(await failoverOnce(clusters[i]));
+    }
+  }
+  return results;
 }
 
 function fmt(n: number, digits = 1): string {
@@ -166,9 +193,17 @@ export async function run(args: string[]): Promise<void> {
     rounds: Number(opt("rounds") ?? 5),
   };
   const only = opt("only");
-  const results: SystemResult[] = [];
-  if (only !== "etcd") results.push(await measure(startRaftCluster, options));
-  if (only !== "raft") results.push(await measure(startEtcdCluster, options));
+  const root = await Deno.makeTempDir({ prefix: "jaco-bench-raft-" });
+  const clusters: BenchCluster[] = [];
+  let results: SystemResult[];
+  try {
+    if (only !== "etcd") clusters.push(await startRaftCluster(`${root}/raft`));
+    if (only !== "raft") clusters.push(await startEtcdCluster(`${root}/etcd`));
+    results = await measure(clusters, options);
+  } finally {
+    for (const cluster of clusters) await cluster.stop();
+    await Deno.remove(root, { recursive: true });
+  }
   printTable(results);
   const ours = results.find((r) => r.name === "jaco-raft");
   const etcd = results.find((r) => r.name === "etcd");
