@@ -62,4 +62,5 @@ export { canonicalJson, specHash } from "./spec_hash.ts";
 export { parseByteSize, parseDurationMs } from "./_formats.ts";
 export { composeSubsetSchema, jacoManifestSchema } from "./schema.ts";
 export { type ValidateInput, validateManifests, type ValidationReport } from "./validate.ts";
+export { manifestWarnings } from "./warnings.ts";
 export * from "./preprocess.ts";

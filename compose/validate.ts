@@ -11,6 +11,7 @@ import { parseComposeProject } from "./compose_project.ts";
 import { checkManifestPair } from "./cross_check.ts";
 import { parseJacoManifest } from "./jaco_manifest.ts";
 import { tcpRoutesOf } from "./ports.ts";
+import { manifestWarnings } from "./warnings.ts";
 
 /** The texts to validate; at least one. */
 export interface ValidateInput {
@@ -36,6 +37,8 @@ export interface ValidationReport {
   volumes: string[];
   /** Whether the cross-file checks ran (both texts given). */
   crossChecked: boolean;
+  /** Advisory notes: accepted fields JACO ignores, run-time surprises (never fatal). */
+  warnings: string[];
 }
 
 /**
@@ -69,5 +72,6 @@ export function validateManifests(input: ValidateInput): ValidationReport {
     networks: compose ? [...compose.networks.keys()].sort() : [],
     volumes: compose ? [...compose.volumes.keys()].sort() : [],
     crossChecked: jaco !== undefined && compose !== undefined,
+    warnings: manifestWarnings(jaco, compose),
   };
 }

@@ -15,6 +15,7 @@ Deno.test("validateManifests() accepts the sample stack and summarises it", () =
     networks: ["backend", "edge"],
     volumes: ["dbdata"],
     crossChecked: true,
+    warnings: [],
   });
 });
 
