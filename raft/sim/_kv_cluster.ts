@@ -96,6 +96,24 @@ export class KvCluster {
     return this.raw.node(leader).proposeConfChange({ type: ConfChangeType.addVoter, node: id }).ok;
   }
 
+  /**
+   * Asks the current leader to remove `id` from the configuration; false when
+   * there is no leader or it refused. The node keeps running outside the
+   * configuration.
+   */
+  removeMember(id: NodeId): boolean {
+    const leader = this.raw.leader();
+    if (leader === undefined) return false;
+    const change = { type: ConfChangeType.removeNode, node: id };
+    return this.raw.node(leader).proposeConfChange(change).ok;
+  }
+
+  /** Voters of the configuration the current leader holds (empty when leaderless). */
+  voters(): NodeId[] {
+    const leader = this.raw.leader();
+    return leader === undefined ? [] : [...this.raw.node(leader).status().conf.voters].sort();
+  }
+
   /** Voters and learners of the configuration the current leader holds (all nodes when leaderless). */
   configuredMembers(): NodeId[] {
     const leader = this.raw.leader();

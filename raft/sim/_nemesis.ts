@@ -2,7 +2,9 @@
  * The fault injector of a simulated run: on a seeded schedule it partitions the
  * cluster (random halves, an isolated leader), heals it, crashes and restarts
  * nodes (the leader included), turns message drop / duplication / delay /
- * reordering on and off, and, when enabled, grows the membership.
+ * reordering on and off, and, when enabled, changes the membership (adds
+ * fresh voters, removes voters, the leader included, while more than three
+ * remain).
  *
  * Every action is appended to `log` so a failing seed's report says what the
  * cluster went through.
@@ -43,7 +45,8 @@ export class Nemesis {
       [2, () => this.#crash(true)],
       [2, () => this.#messageFaults()],
       [2, () => this.#clearMessageFaults()],
-      [options.spareNodes.length > 0 ? 1 : 0, () => this.#addNode()],
+      [options.spareNodes.length > 0 ? 2 : 0, () => this.#addNode()],
+      [options.spareNodes.length > 0 ? 1 : 0, () => this.#removeVoter()],
     ];
   }
 
@@ -146,9 +149,9 @@ export class Nemesis {
   #messageFaults(): string {
     const { cluster, random } = this.#options;
     const faults = {
-      dropRate: Math.round(random() * 30) / 100,
+      dropRate: Math.round(random() * 40) / 100,
       duplicateRate: Math.round(random() * 20) / 100,
-      delayMs: [0, Math.floor(random() * 60)] as [number, number],
+      delayMs: [0, Math.floor(random() * 150)] as [number, number],
       reorder: random() < 0.5,
     };
     cluster.raw.setFaults(faults);
@@ -163,6 +166,17 @@ export class Nemesis {
       reorder: false,
     });
     return "clear faults";
+  }
+
+  /** Removes a random voter (possibly the leader) while more than three remain. */
+  #removeVoter(): string | undefined {
+    const { cluster, random } = this.#options;
+    const voters = cluster.voters();
+    if (voters.length <= 3) return undefined;
+    const victim = voters[Math.floor(random() * voters.length)];
+    const leader = cluster.raw.leader();
+    const accepted = cluster.removeMember(victim);
+    return `remove ${victim}${victim === leader ? " (leader)" : ""}${accepted ? "" : " refused"}`;
   }
 
   #addNode(): string | undefined {

@@ -7,8 +7,8 @@
  * Everything random derives from the seed, so a seed replays exactly.
  *
  * Per seed the run varies: 3 or 5 nodes, 2–6 clients, 2–4 keys, reads through
- * the log or through ReadIndex, snapshots every 5–80 entries or never, and
- * (for some seeds) one or two members added mid-run.
+ * the log or through ReadIndex, client deadlines (0.2–2.5 s), snapshots every
+ * 5–80 entries or never, and (for some seeds) voters added and removed mid-run.
  *
  * A run fails when any of these does not hold:
  * - the client history is linearizable (a checker `unknown` is reported apart
@@ -78,6 +78,9 @@ export function runSeed(seed: number, timing: WorkloadTiming = defaultTiming): R
   const snapshotEvery = random() < 0.3 ? 0 : 5 + Math.floor(random() * 75);
   if (snapshotEvery > 0) cluster.raw.snapshotEvery(snapshotEvery);
   const keys = ["a", "b", "c", "d"].slice(0, 2 + Math.floor(random() * 3));
+  // Short deadlines make clients give up often (indeterminate ops); long ones retry through faults.
+  const opTimeoutMs = 200 + Math.floor(random() * 2_300);
+  const readIndex = random() < 0.5;
   const clients = Array.from(
     { length: 2 + Math.floor(random() * 5) },
     (_, i) =>
@@ -87,9 +90,9 @@ export function runSeed(seed: number, timing: WorkloadTiming = defaultTiming): R
         random,
         keys,
         history,
-        readIndex: random() < 0.5,
-        attemptTimeoutMs: 400,
-        opTimeoutMs: 2_000,
+        readIndex,
+        attemptTimeoutMs: 150 + Math.floor(random() * 300),
+        opTimeoutMs,
         backoffMs: 50,
         thinkMs: 30,
       }),
@@ -104,7 +107,8 @@ export function runSeed(seed: number, timing: WorkloadTiming = defaultTiming): R
   });
   nemesisLog.push(
     `setup nodes=${nodeCount} clients=${clients.length} keys=${keys.length} ` +
-      `snapshotEvery=${snapshotEvery} spare=${spareNodes.length}`,
+      `snapshotEvery=${snapshotEvery} spare=${spareNodes.length} readIndex=${readIndex} ` +
+      `opTimeoutMs=${opTimeoutMs}`,
   );
 
   let healMs = 0;
