@@ -216,8 +216,11 @@ export const composeTopFields = {
     doc: "Services by name (required).",
     required: true,
   },
-  networks: { type: t.map(composeNetworkType), doc: "Networks services may join." },
-  volumes: { type: t.map(composeVolumeType), doc: "Named volumes." },
+  networks: {
+    type: t.nullable(t.map(composeNetworkType)),
+    doc: "Networks services may join (empty = none declared).",
+  },
+  volumes: { type: t.nullable(t.map(composeVolumeType)), doc: "Named volumes (empty = none)." },
   version: { type: t.oneOf([str, t.number()]), doc: "Accepted, ignored." },
   name: { type: str, doc: "Accepted, ignored (the deployment name is used)." },
 } satisfies Record<string, FieldDef>;

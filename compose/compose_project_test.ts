@@ -543,4 +543,6 @@ Deno.test("parseComposeProject() accepts a numeric version and null network/volu
     "version: 3.8\nservices: {web: {image: x}}\nnetworks: {a: null}\n",
   );
   assert.deepEqual(project.networks.get("a"), {});
+  const empty = parseComposeProject("services: {web: {image: x}}\nnetworks:\nvolumes:\n");
+  assert.equal(empty.networks.size + empty.volumes.size, 0);
 });
