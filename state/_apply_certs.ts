@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { ApplyContext } from "./_apply_context.ts";
 import type { Handlers } from "./_handlers.ts";
 import { compositeKey } from "./keys.ts";
 
@@ -88,3 +89,17 @@ export const certHandlers: Handlers<
     );
   },
 };
+
+/**
+ * Drops ACME challenge tokens whose `expires_at` has passed at this command's ts (gap fix: the
+ * reference never collects them). Tokens without an expiry stay until removed explicitly.
+ */
+export function expireChallengeTokens(context: ApplyContext): void {
+  const { stores, ts, raftIndex } = context;
+  if (ts === undefined || stores.challengeTokens.size === 0) return;
+  const nowMs = ts.getTime();
+  stores.challengeTokens.deleteWhere(
+    (token) => token.expiresAt !== undefined && token.expiresAt.getTime() <= nowMs,
+    raftIndex,
+  );
+}

@@ -48,11 +48,11 @@ export const deploymentHandlers: Handlers<
   deploymentRollback(context, { deployment, revision }) {
     const old = context.stores.deployments.get(deployment);
     if (!old) return { ignored: "unknown_deployment" };
+    // Without retained content (a revision older than the retention, or a log written before
+    // history existed) only the markers move, as in the reference.
     const target = old.history.find((entry) => entry.revision === revision) ??
       appliedContent(context, old);
     const history = retire(context, old, revision);
-    // Without retained content (a revision older than the retention, or a log written before
-    // history existed) only the markers move, as in the reference.
     commitRevision(context, {
       name: deployment,
       revision,

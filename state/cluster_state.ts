@@ -11,7 +11,7 @@
 import { Command } from "../proto/mod.ts";
 import { ApplyContext, type HandlerResult } from "./_apply_context.ts";
 import { clusterHandlers } from "./_apply_cluster.ts";
-import { certHandlers } from "./_apply_certs.ts";
+import { certHandlers, expireChallengeTokens } from "./_apply_certs.ts";
 import { deploymentHandlers } from "./_apply_deployments.ts";
 import { replicaHandlers } from "./_apply_replicas.ts";
 import type { Handlers, PayloadCase } from "./_handlers.ts";
@@ -116,7 +116,9 @@ export class ClusterState {
       revisionHistory: this.#revisionHistory,
     });
     const outcome = applyPayload(context, command);
+    // Time-based retention runs on every entry, judged by its ts, identically on every node.
     this.#stores.audit.compact(command.ts, raftIndex);
+    expireChallengeTokens(context);
     return outcome;
   }
 

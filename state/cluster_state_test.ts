@@ -435,3 +435,17 @@ Deno.test("StateView getters return copies the caller cannot mutate the state th
   assert.equal(view.node("h1")?.address, "a:1");
   assert.equal(state.view().nodes()[0].address, "a:1");
 });
+
+Deno.test("challenge tokens are dropped once a command's ts passes their expiry", () => {
+  const feeder = new Feeder();
+  feeder.apply({
+    $case: "challengeTokenStore",
+    value: { token: { token: "short", domain: "a.example", expiresAt: at(10) } },
+  });
+  feeder.apply({ $case: "challengeTokenStore", value: { token: { token: "forever" } } });
+  const tokens = () => feeder.state.view().challengeTokens().map((token) => token.token);
+  feeder.apply({ $case: "nodeJoin", value: { hostname: "h1" } }, { ts: at(9) });
+  assert.deepEqual(tokens(), ["forever", "short"]);
+  feeder.apply({ $case: "nodeJoin", value: { hostname: "h1" } }, { ts: at(10) });
+  assert.deepEqual(tokens(), ["forever"]);
+});

@@ -9,6 +9,7 @@
  *   kept in `Deployment.history`; rollback to a retained revision restores its content.
  * - Audit retention: newest 10 000 events, none older than 90 days, judged against the applying
  *   command's ts at apply time (REMOVED events are published for pruned entries).
+ * - Expired ACME challenge tokens (`expires_at` ≤ the applying command's ts) are dropped.
  * - Restore publishes one RESYNC per store (not ADDED per entity): it also covers deletions and
  *   would overflow queues anyway; no resume reaches across a restore.
  * - Revisions are raft indexes: monotonic per store, shared by every event of one command.
