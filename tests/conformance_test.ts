@@ -7,7 +7,15 @@
  */
 import assert from "node:assert/strict";
 import { isJacoError } from "../proto/errors.ts";
-import { parseComposeProject, parseJacoManifest } from "../compose/mod.ts";
+import {
+  manifestWarnings,
+  parseComposeProject,
+  parseJacoManifest,
+  serviceMounts,
+  specHash,
+  tcpRoutesOf,
+  validateManifests,
+} from "../compose/mod.ts";
 
 const corpus = new URL("../../shared/conformance/compose-fixtures/", import.meta.url);
 
@@ -60,9 +68,17 @@ Deno.test({
     "conformance corpus: every compose fixture is accepted or rejected naming its field/service",
   ignore: files.length === 0,
   fn() {
-    const outcomes = files.filter((f) => isYaml(f) && !isJacoYaml(f)).map((f) =>
-      run(f, parseComposeProject)
-    );
+    // Accepted files also go through everything the daemon derives from a project.
+    const loadFully = (text: string) => {
+      const project = parseComposeProject(text);
+      tcpRoutesOf("conformance", project);
+      manifestWarnings(undefined, project);
+      for (const name of project.serviceNames) {
+        specHash(project, name);
+        serviceMounts("conformance", project, name);
+      }
+    };
+    const outcomes = files.filter((f) => isYaml(f) && !isJacoYaml(f)).map((f) => run(f, loadFully));
     assert.ok(outcomes.length > 200, `expected the full corpus, found ${outcomes.length} files`);
     for (const o of outcomes) {
       if (o.code === "accepted") continue;
@@ -82,5 +98,27 @@ Deno.test({
     // The reference's own samples are valid overlays; each must be accepted.
     for (const o of outcomes) assert.equal(o.code, "accepted", JSON.stringify(o));
     console.log(`jaco.yaml corpus: ${outcomes.length} files, ${tally(outcomes)}`);
+  },
+});
+
+Deno.test({
+  name: "conformance corpus: the reference's own jaco.yaml + compose pairs validate together",
+  ignore: files.length === 0,
+  fn() {
+    const byHref = new Set(files.map((f) => f.href));
+    let pairs = 0;
+    for (const jacoFile of files.filter(isJacoYaml)) {
+      const prefix = jacoFile.href.slice(0, -"jaco.yaml".length);
+      const partner = ["compose.yml", "compose.yaml", "docker-compose.yml"]
+        .map((name) => prefix + name).find((href) => byHref.has(href));
+      if (!partner) continue;
+      const report = validateManifests({
+        jaco: Deno.readTextFileSync(jacoFile),
+        compose: Deno.readTextFileSync(new URL(partner)),
+      });
+      assert.ok(report.crossChecked && report.services.length > 0, partner);
+      pairs++;
+    }
+    assert.ok(pairs >= 3, `found ${pairs} pairs`);
   },
 });
