@@ -1,53 +1,75 @@
 /**
- * Child process of tests/raft_crash_test.ts: a single-member raft on SQLite
- * storage in `<dir>` whose state machine is a set of write ids.
+ * Child process of tests/raft_crash_test.ts: a raft of `<members>` members
+ * (1 or 3, all in this process over the in-memory transport, each with its
+ * own SQLite storage under `<dir>/<id>`) whose state machine is a set of
+ * write ids. A SIGKILL therefore crashes every member at once, like a power
+ * loss of the whole cluster.
  *
- * On start it recovers, commits one marker entry (so everything committed
- * before the crash is applied), writes the recovered ids to
- * `<dir>/recovered.txt`, prints `RECOVERED`, then writes as fast as it can
- * with 32 writers, printing `ACK <id>` for each write only once it is applied.
+ * On start it recovers, waits for a leader, commits one marker entry through
+ * it (so everything committed before the crash is applied there), writes the
+ * leader's recovered ids to `<dir>/recovered.txt`, prints `RECOVERED`, then
+ * writes through the leader as fast as it can with 32 writers, printing
+ * `ACK <id> <index>` for each write only once the leader applied it.
  *
- * Usage: deno run -A tests/_raft_crash_child.ts <dir> <round>
+ * Usage: deno run -A tests/_raft_crash_child.ts <dir> <round> <members>
  */
-import { type Entry, RaftDriver, type Snapshot, SqliteStorage } from "../raft/mod.ts";
-import { MemoryNetwork } from "../raft/mod.ts";
+import {
+  type Entry,
+  MemoryNetwork,
+  RaftDriver,
+  type Snapshot,
+  SqliteStorage,
+} from "../raft/mod.ts";
 
-const [dir, round] = Deno.args;
+const [dir, round, memberCount] = Deno.args;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-const ids = new Set<string>();
-const machine = {
-  apply(entry: Entry) {
-    ids.add(decoder.decode(entry.data));
-  },
-  snapshot() {
-    return encoder.encode(JSON.stringify([...ids]));
-  },
-  restore(snapshot: Snapshot) {
-    ids.clear();
-    for (const id of JSON.parse(decoder.decode(snapshot.data))) ids.add(id);
-  },
-};
+/** The replicated set of write ids. */
+class IdSet {
+  ids = new Set<string>();
+  apply(entry: Entry): void {
+    this.ids.add(decoder.decode(entry.data));
+  }
+  snapshot(): Uint8Array {
+    return encoder.encode(JSON.stringify([...this.ids]));
+  }
+  restore(snapshot: Snapshot): void {
+    this.ids = new Set(JSON.parse(decoder.decode(snapshot.data)));
+  }
+}
 
-const driver = await RaftDriver.start({
-  id: "solo",
-  storage: await SqliteStorage.open({ dir: `${dir}/raft` }),
-  transport: new MemoryNetwork().transport("solo"),
-  stateMachine: machine,
-  bootstrap: { voters: ["solo"], learners: [] },
-  snapshotEntries: 4096,
-});
+const names = Number(memberCount) === 3 ? ["a", "b", "c"] : ["solo"];
+const network = new MemoryNetwork();
+const members = await Promise.all(names.map(async (id) => {
+  const machine = new IdSet();
+  const driver = await RaftDriver.start({
+    id,
+    storage: await SqliteStorage.open({ dir: `${dir}/${id}` }),
+    transport: network.transport(id),
+    stateMachine: machine,
+    bootstrap: { voters: names, learners: [] },
+    peers: Object.fromEntries(names.map((n) => [n, n])),
+    snapshotEntries: 4096,
+    // Fast elections keep 3-member rounds short; the timing is not under test here.
+    tickMs: 10,
+    electionTicks: 10,
+  });
+  return { driver, machine };
+}));
 
-while (driver.status().role !== "leader") await new Promise((r) => setTimeout(r, 5));
+let leader: (typeof members)[number] | undefined;
+while (!(leader = members.find((m) => m.driver.status().role === "leader"))) {
+  await new Promise((r) => setTimeout(r, 5));
+}
+const { driver, machine } = leader;
 await driver.propose(encoder.encode(`marker-${round}`));
-await Deno.writeTextFile(`${dir}/recovered.txt`, [...ids].join("\n") + "\n");
+await Deno.writeTextFile(`${dir}/recovered.txt`, [...machine.ids].join("\n") + "\n");
 
-let pending: string[] = [`RECOVERED ${driver.status().lastIndex} ${driver.status().commit}`];
+let pending: string[] = ["RECOVERED"];
 function flush() {
-  const text = pending.join("\n") + "\n";
+  const bytes = encoder.encode(pending.join("\n") + "\n");
   pending = [];
-  const bytes = encoder.encode(text);
   let written = 0;
   while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
 }
