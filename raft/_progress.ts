@@ -29,6 +29,8 @@ export class Progress {
   inflight: number[] = [];
   /** Heard from since the last check-quorum round. */
   recentActive = true;
+  /** Leader tick stamped on the newest heartbeat this follower answered (lease reads). */
+  leaseAckTick = -Infinity;
   /** Snapshot state: the snapshot being sent (kept even if the leader compacts again) and its index. */
   snapshot: Snapshot | undefined;
   snapshotIndex = 0;

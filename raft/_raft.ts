@@ -72,6 +72,14 @@ export class RaftCore {
   votes = new Map<NodeId, boolean>();
   electionElapsed = 0;
   heartbeatElapsed = 0;
+  /** Leader only: ticks since it became leader (stamps heartbeats for the lease). */
+  leaderTicks = 0;
+  /**
+   * With lease reads, a (re)started member refuses votes for its first
+   * election timeout, as if it had just heard from a leader: it may have
+   * promised a live leader not to, before it crashed.
+   */
+  restartGuard: boolean;
   randomizedElectionTimeout = 0;
   leadTransferee: NodeId = "";
   /** Leader only: index of the latest conf change (or the term's no-op) not yet committed. */
@@ -108,6 +116,7 @@ export class RaftCore {
     this.#applyConfEntries(this.log.firstIndex(), this.log.committed);
     this.prevHardState = { ...persisted };
     this.prevSoftState = { role: Role.follower, leader: "" };
+    this.restartGuard = this.cfg.leaseRead;
     this.becomeFollower(this.term, "");
   }
 
@@ -196,6 +205,7 @@ export class RaftCore {
     this.lead = "";
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
+    this.leaderTicks = 0;
     this.randomizedElectionTimeout = this.cfg.electionTicks +
       Math.floor(this.cfg.random() * this.cfg.electionTicks);
     this.votes.clear();
@@ -242,6 +252,7 @@ export class RaftCore {
    */
   campaign(kind: "pre" | "election" | "transfer"): void {
     if (!this.isVoter() || this.role === Role.leader) return;
+    this.restartGuard = false;
     const pre = kind === "pre" && this.cfg.preVote;
     if (pre) {
       this.#reset(this.term);

@@ -86,6 +86,7 @@ export function bcastHeartbeat(r: RaftCore): void {
       to,
       // Never tell a follower to commit past what it is known to hold.
       commit: Math.min(pr.match, r.log.committed),
+      index: r.leaderTicks,
       context: seq === undefined ? undefined : encodeReadSeq(seq),
     }));
   }

@@ -18,7 +18,15 @@ export function stepFollower(r: RaftCore, m: Message): void {
     case MessageType.heartbeat:
       heardFromLeader(r, m);
       r.commitTo(m.commit);
-      r.send(message({ type: MessageType.heartbeatResponse, to: m.from, context: m.context }));
+      // Echo the leader's tick stamp: it dates the leader's lease (see handleReadIndex).
+      r.send(
+        message({
+          type: MessageType.heartbeatResponse,
+          to: m.from,
+          index: m.index,
+          context: m.context,
+        }),
+      );
       return;
     case MessageType.snapshot:
       heardFromLeader(r, m);

@@ -5,6 +5,7 @@
  * @module
  */
 import { ProgressState } from "./_progress.ts";
+import { quorumMatch } from "./_conf.ts";
 import { decodeReadSeq } from "./_read_only.ts";
 import { message } from "./_message.ts";
 import type { RaftCore } from "./_raft.ts";
@@ -32,6 +33,7 @@ export function stepLeader(r: RaftCore, m: Message): void {
       return;
     case MessageType.heartbeatResponse: {
       pr.onHeartbeatResponse();
+      pr.leaseAckTick = Math.max(pr.leaseAckTick, m.index);
       if (pr.state === ProgressState.snapshot) {
         // Resend only when a whole heartbeat round passed without a chunk being acknowledged.
         if (!pr.snapshotProgressed) sendSnapshotChunk(r, m.from);
@@ -107,8 +109,7 @@ export function releasePendingReads(r: RaftCore): void {
 /**
  * ReadIndex (dissertation §6.4): the read index is the commit index once the
  * leader has committed in its term; it is released after a heartbeat round
- * confirms leadership, or at once under a lease (checkQuorum keeps the lease
- * honest, as in etcd: it assumes bounded clock drift between members).
+ * confirms leadership, or at once while the leader holds a lease.
  */
 export function handleReadIndex(r: RaftCore, m: Message): void {
   const context = m.context ?? new Uint8Array(0);
@@ -117,16 +118,32 @@ export function handleReadIndex(r: RaftCore, m: Message): void {
     return;
   }
   const index = r.log.committed;
-  if (r.conf.voters.length === 1 && r.isVoter()) {
-    respondRead(r, m.from, context, index);
-    return;
-  }
-  if (r.cfg.leaseRead && r.cfg.checkQuorum) {
+  if ((r.conf.voters.length === 1 && r.isVoter()) || holdsLease(r)) {
     respondRead(r, m.from, context, index);
     return;
   }
   r.readOnly.add({ from: m.from, context, index, self: r.id });
   bcastHeartbeat(r);
+}
+
+/**
+ * Lease reads (`leaseRead`, needs `checkQuorum`): a voter that answered a
+ * heartbeat sent at leader tick `s` ignores vote requests until an election
+ * timeout after it received it (leader stickiness; restarted members wait
+ * one out too), so no other leader can exist before `s + electionTicks`
+ * while a quorum's answers are that fresh. A fifth of the timeout is kept as
+ * margin for clock drift and pauses: the lease assumes ticks on members
+ * advance at about the same rate. No lease during a transfer, whose votes
+ * bypass stickiness.
+ */
+function holdsLease(r: RaftCore): boolean {
+  if (!r.cfg.leaseRead || !r.cfg.checkQuorum || r.leadTransferee !== "") return false;
+  const freshest = quorumMatch(
+    r.conf.voters,
+    (id) => id === r.id ? r.leaderTicks : r.prs.get(id)?.leaseAckTick ?? -Infinity,
+  );
+  const margin = Math.max(1, Math.ceil(r.cfg.electionTicks / 5));
+  return r.leaderTicks - freshest < r.cfg.electionTicks - margin;
 }
 
 function respondRead(r: RaftCore, from: string, context: Uint8Array, index: number): void {

@@ -74,11 +74,13 @@ export class RaftNode {
   tick(): void {
     const r = this.#r;
     r.electionElapsed++;
+    if (r.electionElapsed >= r.cfg.electionTicks) r.restartGuard = false;
     if (r.role !== Role.leader) {
       if (r.isVoter() && r.electionElapsed >= r.randomizedElectionTimeout) r.campaign("pre");
       return;
     }
     r.heartbeatElapsed++;
+    r.leaderTicks++;
     if (r.electionElapsed >= r.cfg.electionTicks) {
       r.electionElapsed = 0;
       if (r.cfg.checkQuorum && !this.#quorumActive()) {
@@ -117,7 +119,7 @@ export class RaftNode {
     ) {
       if (m.type === MessageType.vote || m.type === MessageType.preVote) {
         // Leader stickiness: while we hear from a leader, ignore would-be disruptors.
-        const inLease = r.cfg.checkQuorum && r.lead !== "" &&
+        const inLease = r.cfg.checkQuorum && (r.lead !== "" || r.restartGuard) &&
           r.electionElapsed < r.cfg.electionTicks;
         if (inLease && !isTransfer(m.context)) return;
       }

@@ -221,15 +221,46 @@ Deno.test("RaftNode readIndex is never served by a deposed leader", () => {
   assert.equal(a.status().role, "follower");
 });
 
-Deno.test("RaftNode lease read answers at once on a leader with check-quorum", () => {
-  const nodes = cluster(["a", "b", "c"], { leaseRead: true });
-  elect(nodes, "a");
+Deno.test("RaftNode lease read answers at once while a quorum's heartbeat answers are fresh", () => {
+  // Lease members ignore votes for their first election timeout: let it pass, a times out first.
+  const ids = ["a", "b", "c"];
+  const nodes = new Map(
+    ids.map((id) => [id, node(id, ids, { leaseRead: true, random: () => id === "a" ? 0 : 0.9 })]),
+  );
+  for (let i = 0; i < 10; i++) for (const id of ["b", "c", "a"]) nodes.get(id)!.tick();
+  settle(nodes);
   const a = nodes.get("a")!;
+  assert.equal(a.status().role, "leader");
+  a.readIndex(new Uint8Array([1]));
+  const beforeAnyHeartbeat = drain(a);
+  assert.deepEqual(beforeAnyHeartbeat.readStates, [], "no lease before a heartbeat round");
+  settle(nodes);
+  a.tick(); // heartbeat stamped with leader tick 1, answered by b and c
+  settle(nodes);
   a.readIndex(new Uint8Array([3]));
-  assert.deepEqual(drain(a).readStates, [{
-    index: a.status().commit,
-    context: new Uint8Array([3]),
-  }]);
+  const leased = drain(a);
+  assert.deepEqual(leased.readStates, [{ index: a.status().commit, context: new Uint8Array([3]) }]);
+  assert.equal(leased.messages.length, 0, "served from the lease: no heartbeat round");
+  // Answers stop arriving: 8 ticks after the last answered stamp the lease (10 minus a 2-tick margin) is over.
+  for (let i = 0; i < 8; i++) a.tick();
+  drain(a);
+  a.readIndex(new Uint8Array([4]));
+  const expired = drain(a);
+  assert.equal(a.status().role, "leader");
+  assert.deepEqual(expired.readStates, [], "expired lease: fall back to a heartbeat round");
+  assert.ok(expired.messages.some((m) => m.type === MessageType.heartbeat));
+});
+
+Deno.test("RaftNode with lease reads refuses votes for an election timeout after (re)starting", () => {
+  const b = node("b", ["a", "b", "c"], { leaseRead: true });
+  drain(b);
+  const term = b.status().term;
+  b.step({ ...reply(MessageType.vote, "c", "b", term + 1), index: 100, logTerm: term });
+  assert.equal(drain(b).messages.length, 0, "it may have promised a live leader before the crash");
+  for (let i = 0; i < 10; i++) b.tick();
+  b.step({ ...reply(MessageType.vote, "c", "b", term + 1), index: 100, logTerm: term });
+  const [answer] = drain(b).messages.filter((m) => m.type === MessageType.voteResponse);
+  assert.equal(answer?.reject, false);
 });
 
 Deno.test("RaftNode batches appends by maxMessageBytes once the inflight window reopens", () => {
