@@ -24,9 +24,15 @@ export interface SubscribeOptions extends SubscriptionOptions {
   /**
    * Resume after this revision: retained events with a larger revision are queued first. When
    * the history no longer reaches back that far the first event is a RESYNC (and the
-   * subscription's `resumed` is false). 0 or absent = live events only.
+   * subscription's `resumed` is false), and likewise when it is ahead of `headRevision`.
+   * 0 or absent = live events only.
    */
   sinceRevision?: number;
+  /**
+   * Latest revision the caller's state has reached (default: this broker's last revision); a
+   * `sinceRevision` beyond it comes from a state this one has not seen and cannot be resumed.
+   */
+  headRevision?: number;
 }
 
 /** Fan-out of one store's events to its subscribers. */
@@ -82,10 +88,11 @@ export class Broker<T> {
 
   /**
    * Tells every subscriber to re-read the store (after a snapshot restore) and forgets the
-   * history, so no later resume can replay across the discontinuity.
+   * history, so no later resume can replay across the discontinuity. The revision restarts at
+   * `revision` (the restore index), which may be lower than before.
    */
   resync(revision: number): void {
-    this.#revision = Math.max(this.#revision, revision);
+    this.#revision = revision;
     this.#history = [];
     this.#evictedThrough = this.#revision;
     const event = resyncEvent<T>(this.#revision);
@@ -112,7 +119,11 @@ export class Broker<T> {
       onOverflow ? (dropped) => onOverflow(this.name, dropped) : undefined,
     );
     const since = options.sinceRevision ?? 0;
-    if (since > 0 && since < this.#revision) {
+    const head = options.headRevision ?? this.#revision;
+    if (since > head) {
+      subscription.resumed = false;
+      subscription.offer(resyncEvent(this.#revision));
+    } else if (since > 0 && since < this.#revision) {
       if (since >= this.#evictedThrough) {
         for (const event of this.#history) {
           if (event.revision > since) subscription.offer(event);

@@ -217,3 +217,29 @@ Deno.test("Broker.publish refuses a revision below the last one", () => {
     RangeError,
   );
 });
+
+Deno.test("Broker.subscribe resyncs a revision ahead of the state's applied index", async () => {
+  const feeder = new Feeder();
+  feeder.apply({ $case: "nodeJoin", value: { hostname: "h1" } });
+  feeder.apply({ $case: "tokenIssue", value: { identity: "ci" } });
+  // Index 2 touched only tokens: resuming nodes from 2 is fine, from 3 is from the future.
+  const current = feeder.state.subscribe("nodes", { sinceRevision: 2 });
+  assert.equal(current.resumed, true);
+  assert.equal(current.queued, 0);
+  const ahead = feeder.state.subscribe("nodes", { sinceRevision: 3 });
+  assert.equal(ahead.resumed, false);
+  assert.deepEqual((await drain(ahead)).map((event) => event.kind), ["RESYNC"]);
+});
+
+Deno.test("ClusterState.restore() to an earlier index restarts revisions so applies continue", () => {
+  const early = new Feeder();
+  early.apply({ $case: "nodeJoin", value: { hostname: "h1" } });
+  const snapshot = early.state.snapshot();
+  const feeder = new Feeder();
+  for (let i = 0; i < 5; i++) feeder.apply({ $case: "nodeJoin", value: { hostname: `n${i}` } });
+  feeder.state.restore(snapshot, 1);
+  feeder.index = 1;
+  assert.equal(feeder.apply({ $case: "nodeJoin", value: { hostname: "h2" } }).status, "applied");
+  assert.equal(feeder.state.revision("nodes"), 2);
+  assert.deepEqual(feeder.state.view().nodes().map((node) => node.hostname), ["h1", "h2"]);
+});

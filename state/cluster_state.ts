@@ -129,7 +129,8 @@ export class ClusterState {
 
   /**
    * Replaces the whole state with a snapshot taken at `raftIndex`, then publishes one RESYNC on
-   * every broker (subscribers re-read the stores; no resume reaches across a restore).
+   * every broker (subscribers re-read the stores; no resume reaches across a restore). Revisions
+   * restart at `raftIndex`, so the next apply must use a larger index.
    *
    * @throws {SnapshotDecodeError} when the bytes are not an `FSMSnapshot` (state unchanged)
    */
@@ -153,7 +154,10 @@ export class ClusterState {
     store: N,
     options: SubscribeOptions = {},
   ): WatchSubscription<StoreValues[N]> {
-    return this.#stores.brokers[store].subscribe(options) as WatchSubscription<StoreValues[N]>;
+    return this.#stores.brokers[store].subscribe({
+      ...options,
+      headRevision: this.#appliedIndex,
+    }) as WatchSubscription<StoreValues[N]>;
   }
 
   /** Current revision of a store's broker (raft index of its last event). */

@@ -38,7 +38,11 @@ export interface WatchEvent<T> {
   readonly raftIndex: number;
   /** Monotonic per-store position of the event; equals `raftIndex`. */
   readonly revision: number;
-  /** Deployment the entity belongs to, when it has one (drives deployment filters). */
+  /**
+   * Deployment the entity belongs to, resolved when the event is published (observations,
+   * restart counters and replica commands through their desired record). Drives deployment
+   * filters; an event without one passes every filter (rpc.md §5: "otherwise ignored").
+   */
   readonly deployment?: string;
   /**
    * True for a replica observation rewrite that changed nothing but `last_health_at`, so
