@@ -23,7 +23,7 @@ function fileName(snapshot: Snapshot): string {
 }
 
 /** Serialises a snapshot into the checksummed file layout. */
-export async function encodeSnapshotFile(snapshot: Snapshot): Promise<Uint8Array> {
+export async function encodeSnapshotFile(snapshot: Snapshot): Promise<Uint8Array<ArrayBuffer>> {
   const meta = encodeSnapshotMeta(snapshot.meta);
   const bodyLength = 4 + 1 + 4 + meta.length + 8 + snapshot.data.length;
   const out = new Uint8Array(bodyLength + HASH_BYTES);
