@@ -128,6 +128,8 @@ export class Broker<T> {
         for (const event of this.#history) {
           if (event.revision > since) subscription.offer(event);
         }
+        // A replay larger than the queue overflowed into a RESYNC: not a resume after all.
+        if (subscription.droppedEvents > 0) subscription.resumed = false;
       } else {
         subscription.resumed = false;
         subscription.offer(resyncEvent(this.#revision));

@@ -243,3 +243,13 @@ Deno.test("ClusterState.restore() to an earlier index restarts revisions so appl
   assert.equal(feeder.state.revision("nodes"), 2);
   assert.deepEqual(feeder.state.view().nodes().map((node) => node.hostname), ["h1", "h2"]);
 });
+
+Deno.test("Broker.subscribe reports a replay that overflowed its queue as not resumed", async () => {
+  const feeder = new Feeder();
+  for (let i = 1; i <= 10; i++) feeder.apply({ $case: "nodeJoin", value: { hostname: `h${i}` } });
+  const small = feeder.state.subscribe("nodes", { sinceRevision: 2, queueSize: 4 });
+  assert.equal(small.resumed, false);
+  const events = await drain(small);
+  assert.equal(events[0].kind, WatchEventKind.RESYNC);
+  assert.ok(events.length <= 4);
+});
