@@ -60,7 +60,7 @@ services:
     ports: ["8081:81", {target: 82, published: 9082}]
   db: {image: x, volumes: ["data:/data", "/srv:/srv:ro"], deploy: {replicas: 1}}
   agent: {image: x, privileged: true, labels: ["jaco.io/allow-privileged=true"]}
-  side: {image: x, network_mode: "service:api", stop_grace_period: 1m30s, shm_size: 64m}
+  side: {image: x, network_mode: "service:api", stop_grace_period: 1m30s, shm_size: 64m, env_file: [.env]}
 networks: {edge: {}}
 volumes: {data: {}}
 `;
@@ -266,7 +266,9 @@ function mutate(seedText: string, seedValue: Json, rand: () => number): string {
 }
 
 /** What an accepted input must also satisfy. */
-function checkAccepted(input: { jaco?: string; compose?: string }): void {
+function checkAccepted(
+  input: { jaco?: string; compose?: string; envFileResolved?: boolean },
+): void {
   const jaco = input.jaco === undefined ? undefined : parseJacoManifest(input.jaco);
   if (input.jaco !== undefined) {
     assert.deepEqual(
@@ -276,7 +278,7 @@ function checkAccepted(input: { jaco?: string; compose?: string }): void {
   }
   if (input.compose === undefined) return;
   assert.deepEqual(schemaErrors(composeSubsetSchema, parse(input.compose, { merge: true })), []);
-  const compose = parseComposeProject(input.compose);
+  const compose = parseComposeProject(input.compose, { envFileResolved: input.envFileResolved });
   const deployment = jaco?.deployment ?? "d";
   if (jaco) effectiveServices(jaco, compose);
   tcpRoutesOf(deployment, compose);
@@ -294,7 +296,9 @@ Deno.test("validateManifests() on 10,000 mutated manifests throws only JacoError
     const rand = prng(seed);
     // Mostly one file alone (as `jaco validate --jaco` / `--compose`), sometimes the pair.
     const which = rand();
-    const input: { jaco?: string; compose?: string } = {};
+    const input: { jaco?: string; compose?: string; envFileResolved?: boolean } = {
+      envFileResolved: rand() < 0.2,
+    };
     if (which < 0.45) input.jaco = mutate(jacoText, jacoSeed, rand);
     else if (which < 0.85) input.compose = mutate(composeText, composeSeed, rand);
     else if (rand() < 0.5) {
