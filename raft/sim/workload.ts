@@ -8,7 +8,9 @@
  *
  * Per seed the run varies: 3 or 5 nodes, 2–6 clients, 2–4 keys, reads through
  * the log or through ReadIndex, client deadlines (0.2–2.5 s), snapshots every
- * 5–80 entries or never, and (for some seeds) voters added and removed mid-run.
+ * 5–80 entries or never, core knobs (pre-vote, check-quorum, lease reads,
+ * batching, pipelining, snapshot chunking), and (for some seeds) voters added
+ * and removed mid-run.
  *
  * A run fails when any of these does not hold:
  * - the client history is linearizable (a checker `unknown` is reported apart
@@ -20,7 +22,7 @@
  * @module
  */
 
-import type { NodeId } from "../types.ts";
+import type { NodeId, RaftConfig } from "../types.ts";
 import { KvClient } from "./_kv_client.ts";
 import { KvCluster } from "./_kv_cluster.ts";
 import { Nemesis } from "./_nemesis.ts";
@@ -74,13 +76,16 @@ export function runSeed(seed: number, timing: WorkloadTiming = defaultTiming): R
   const history: HistoryOp[] = [];
   const nemesisLog: string[] = [];
   const failures: string[] = [];
-  const cluster = new KvCluster({ seed, nodes });
+  const config = randomConfig(random);
+  const cluster = new KvCluster({ seed, nodes, config });
   const snapshotEvery = random() < 0.3 ? 0 : 5 + Math.floor(random() * 75);
   if (snapshotEvery > 0) cluster.raw.snapshotEvery(snapshotEvery);
   const keys = ["a", "b", "c", "d"].slice(0, 2 + Math.floor(random() * 3));
   // Short deadlines make clients give up often (indeterminate ops); long ones retry through faults.
   const opTimeoutMs = 200 + Math.floor(random() * 2_300);
   const readIndex = random() < 0.5;
+  // Lease reads need checkQuorum; only meaningful when reads use ReadIndex.
+  if (readIndex && config.checkQuorum && random() < 0.5) config.leaseRead = true;
   const clients = Array.from(
     { length: 2 + Math.floor(random() * 5) },
     (_, i) =>
@@ -108,7 +113,7 @@ export function runSeed(seed: number, timing: WorkloadTiming = defaultTiming): R
   nemesisLog.push(
     `setup nodes=${nodeCount} clients=${clients.length} keys=${keys.length} ` +
       `snapshotEvery=${snapshotEvery} spare=${spareNodes.length} readIndex=${readIndex} ` +
-      `opTimeoutMs=${opTimeoutMs}`,
+      `opTimeoutMs=${opTimeoutMs} config=${JSON.stringify(config)}`,
   );
 
   let healMs = 0;
@@ -157,6 +162,22 @@ export function runSeed(seed: number, timing: WorkloadTiming = defaultTiming): R
     completedOps,
     indeterminateOps: history.length - completedOps,
     virtualMs: cluster.now,
+  };
+}
+
+/**
+ * Core knobs per seed: pre-vote and check-quorum mostly on (as deployed) but
+ * sometimes off, and tight batching, pipelining and snapshot-chunk limits so
+ * the multi-message paths run, not just the one-message fast path.
+ */
+function randomConfig(random: () => number): Partial<RaftConfig> {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  return {
+    preVote: random() < 0.8,
+    checkQuorum: random() < 0.8,
+    maxInflight: pick([1, 4, 256]),
+    maxMessageBytes: pick([128, 4096, 1024 * 1024]),
+    snapshotChunkBytes: pick([64, 1024, 512 * 1024]),
   };
 }
 
