@@ -4,17 +4,16 @@
  * @module
  */
 import { encodeConfChange } from "./_conf.ts";
-import { isTransfer, message } from "./_message.ts";
 import { RaftCore, RaftUsageError } from "./_raft.ts";
 import { advanceReady, hasReady, takeReady } from "./_ready.ts";
 import { bcastAppend, bcastHeartbeat } from "./_replicate.ts";
-import { stepCandidate } from "./_step_candidate.ts";
+import { message } from "./_message.ts";
+import { stepMessage } from "./_step.ts";
 import { stepFollower } from "./_step_follower.ts";
 import {
   committedInTerm,
   handleReadIndex,
   releasePendingReads,
-  stepLeader,
   transferLeadership,
 } from "./_step_leader.ts";
 import {
@@ -38,7 +37,9 @@ import {
  * its own (it draws from `config.random`). Drive it with `tick()` / `step()` /
  * `propose()` and drain it with `ready()` → persist → send → apply →
  * `advance(ready)` (see the module doc of mod.ts). Call `advance` for each
- * `Ready` before asking for the next one.
+ * `Ready` before asking for the next one; the node may keep being ticked and
+ * stepped while a `Ready` is being persisted (what happens meanwhile lands in
+ * the next one).
  *
  * Decisions where raft leaves room:
  * - membership changes take effect on every member when it learns the change
@@ -49,7 +50,15 @@ import {
  *   down; a removed member never campaigns (`status().conf` shows it gone);
  * - a follower that does not know a leader drops `readIndex` requests (the
  *   caller retries on its own timeout); a leader queues reads until its no-op
- *   commits.
+ *   commits;
+ * - a fresh member with a non-empty `restored.conf` bootstraps it as
+ *   committed conf-change entries at term 1; joiners pass an empty `conf`;
+ * - leader stickiness: with check-quorum, a member that heard from a leader
+ *   within an election timeout ignores vote requests (except a transfer's);
+ * - lease reads (`leaseRead` + `checkQuorum`) are dated by tick-stamped
+ *   heartbeats answered by a quorum, keep a fifth of the election timeout as
+ *   drift margin and assume members tick at about the same rate; with them,
+ *   a restarted member refuses votes for its first election timeout.
  *
  * @example
  * ```ts
@@ -112,64 +121,8 @@ export class RaftNode {
 
   /** Feeds one inbound message. Messages from stale terms are answered or dropped as raft requires. */
   step(m: Message): void {
-    const r = this.#r;
-    if (
-      m.term > r.term && m.type !== MessageType.readIndex &&
-      m.type !== MessageType.readIndexResponse
-    ) {
-      if (m.type === MessageType.vote || m.type === MessageType.preVote) {
-        // Leader stickiness: while we hear from a leader, ignore would-be disruptors.
-        const inLease = r.cfg.checkQuorum && (r.lead !== "" || r.restartGuard) &&
-          r.electionElapsed < r.cfg.electionTicks;
-        if (inLease && !isTransfer(m.context)) return;
-      }
-      const isLeaderMessage = m.type === MessageType.append || m.type === MessageType.heartbeat ||
-        m.type === MessageType.snapshot;
-      if (m.type === MessageType.preVote || (m.type === MessageType.preVoteResponse && !m.reject)) {
-        // Pre-vote traffic never moves terms.
-      } else {
-        r.becomeFollower(m.term, isLeaderMessage ? m.from : "");
-      }
-    } else if (m.term !== 0 && m.term < r.term) {
-      if (
-        (r.cfg.checkQuorum || r.cfg.preVote) &&
-        (m.type === MessageType.append || m.type === MessageType.heartbeat)
-      ) {
-        // Tell a stale leader about the newer term so it steps down.
-        r.send(message({ type: MessageType.appendResponse, to: m.from }));
-      } else if (m.type === MessageType.preVote) {
-        r.send(message({ type: MessageType.preVoteResponse, to: m.from, reject: true }));
-      }
-      return;
-    }
-    if (m.type === MessageType.vote || m.type === MessageType.preVote) {
-      this.#handleVoteRequest(m);
-    } else if (r.role === Role.leader) {
-      stepLeader(r, m);
-    } else if (r.role === Role.follower) {
-      stepFollower(r, m);
-    } else {
-      stepCandidate(r, m);
-    }
+    stepMessage(this.#r, m);
     this.#afterChange();
-  }
-
-  #handleVoteRequest(m: Message): void {
-    const r = this.#r;
-    const type = m.type === MessageType.vote
-      ? MessageType.voteResponse
-      : MessageType.preVoteResponse;
-    const canVote = r.vote === m.from || (r.vote === "" && r.lead === "") ||
-      (m.type === MessageType.preVote && m.term > r.term);
-    if (canVote && r.log.isUpToDate(m.index, m.logTerm)) {
-      r.send(message({ type, to: m.from, term: m.term }));
-      if (m.type === MessageType.vote) {
-        r.electionElapsed = 0;
-        r.vote = m.from;
-      }
-    } else {
-      r.send(message({ type, to: m.from, reject: true }));
-    }
   }
 
   /** Reads that waited for the leader's first commit in its term can now proceed. */
