@@ -4,7 +4,6 @@
  * @module
  */
 import { AuditEventType, NodeStatus } from "../proto/mod.ts";
-import { systemIdentity } from "./_apply_context.ts";
 import { canonicalAuditEvent, canonicalNode, sortedRecord } from "./_canonical.ts";
 import type { Handlers } from "./_handlers.ts";
 import { hexOf } from "./keys.ts";
@@ -159,7 +158,7 @@ export const clusterHandlers: Handlers<
       canonicalAuditEvent({
         ...event,
         raftIndex: context.raftIndex,
-        identity: event.identity || context.identity || systemIdentity,
+        identity: event.identity || context.identity,
         ts: event.ts ?? context.ts,
       }),
       context.raftIndex,

@@ -449,3 +449,33 @@ Deno.test("challenge tokens are dropped once a command's ts passes their expiry"
   feeder.apply({ $case: "nodeJoin", value: { hostname: "h1" } }, { ts: at(10) });
   assert.deepEqual(tokens(), ["forever"]);
 });
+
+Deno.test("payloads whose inner message is nil are ignored without touching the state", () => {
+  const feeder = new Feeder();
+  feeder.apply({ $case: "nodeJoin", value: { hostname: "h1" } });
+  const before = feeder.state.snapshot();
+  const nilPayloads: PartialPayload[] = [
+    { $case: "replicaDesiredUpsert", value: {} },
+    { $case: "replicaObservedUpdate", value: {} },
+    { $case: "rolloutPlanUpdate", value: {} },
+    { $case: "routeUpsert", value: {} },
+    { $case: "challengeTokenStore", value: {} },
+    { $case: "certBlobUpsert", value: {} },
+    { $case: "auditAppend", value: {} },
+    { $case: "registryCredentialUpsert", value: {} },
+    { $case: "registryCredentialRemove", value: {} },
+    { $case: "nodeJoin", value: {} },
+    { $case: "tokenIssue", value: {} },
+    { $case: "joinTokenIssue", value: {} },
+    { $case: "deploymentApply", value: {} },
+    { $case: "batch", value: {} },
+  ];
+  for (const payload of nilPayloads) {
+    const outcome = feeder.apply(payload);
+    assert.notEqual(outcome.status, ApplyStatus.undecodable, String(payload?.$case));
+    if (payload?.$case !== "batch") {
+      assert.equal(outcome.status, ApplyStatus.ignored, String(payload?.$case));
+    }
+  }
+  assert.deepEqual(feeder.state.snapshot(), before);
+});
