@@ -10,6 +10,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { ErrorCode, JacoError } from "../../proto/errors.ts";
 import { runSeed } from "./workload.ts";
 
 /** Parsed command line of the sim task. */
@@ -22,21 +23,33 @@ export interface SimArgs {
 /**
  * Parses the sim task's arguments.
  *
- * @throws {Error} when `--seeds` or `--start` is not a non-negative integer
+ * @throws {JacoError} `validation_failed` when `--seeds` or `--start` is not a
+ * non-negative integer (or an option is unknown)
  */
 export function parseSimArgs(args: string[]): SimArgs {
-  const { values } = parseArgs({
-    args,
-    options: {
-      seeds: { type: "string", default: "100" },
-      start: { type: "string", default: "1" },
-      verbose: { type: "boolean", default: false },
-    },
-  });
+  let values: { seeds: string; start: string; verbose: boolean };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        seeds: { type: "string", default: "100" },
+        start: { type: "string", default: "1" },
+        verbose: { type: "boolean", default: false },
+      },
+    }));
+  } catch (error) {
+    throw new JacoError(ErrorCode.validation_failed, (error as Error).message, {}, {
+      cause: error,
+    });
+  }
   const integer = (name: string, text: string): number => {
     const value = Number(text);
     if (!Number.isSafeInteger(value) || value < 0) {
-      throw new Error(`--${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
+      throw new JacoError(
+        ErrorCode.validation_failed,
+        `--${name} must be a non-negative integer, got ${JSON.stringify(text)}`,
+        { field: name, value: text },
+      );
     }
     return value;
   };
@@ -79,6 +92,13 @@ export function runSeeds(args: SimArgs, print: (line: string) => void): number {
 }
 
 if (import.meta.main) {
-  const violations = runSeeds(parseSimArgs(Deno.args), (line) => console.log(line));
+  let args: SimArgs;
+  try {
+    args = parseSimArgs(Deno.args);
+  } catch (error) {
+    console.error(`sim: ${(error as Error).message}`);
+    Deno.exit(2);
+  }
+  const violations = runSeeds(args, (line) => console.log(line));
   if (violations > 0) Deno.exit(1);
 }

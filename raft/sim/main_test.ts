@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { JacoError } from "../../proto/errors.ts";
 import { parseSimArgs, runSeeds } from "./main.ts";
 
 Deno.test("parseSimArgs() reads --seeds and --start with defaults", () => {
@@ -8,8 +9,14 @@ Deno.test("parseSimArgs() reads --seeds and --start with defaults", () => {
     verbose: false,
   });
   assert.equal(parseSimArgs([]).start, 1);
-  assert.throws(() => parseSimArgs(["--seeds", "ten"]), /--seeds must be a non-negative integer/);
+  assert.throws(
+    () => parseSimArgs(["--seeds", "ten"]),
+    (error: JacoError) =>
+      error.code === "validation_failed" &&
+      /--seeds must be a non-negative integer/.test(error.message),
+  );
   assert.throws(() => parseSimArgs(["--start", "-1"]), /--start/);
+  assert.throws(() => parseSimArgs(["--bogus"]), JacoError);
 });
 
 Deno.test("runSeeds() ends with the seeds/violations summary line", () => {
