@@ -70,7 +70,7 @@ export interface ComposeParseOptions {
 export const implicitNetworks: readonly string[] = ["_default", "default"];
 
 /** Refuse absurd inputs before parsing: 300 services are about 150 KiB. */
-const maxComposeBytes = 8 << 20;
+const maxComposeChars = 8 << 20;
 
 const topLevelRefusals: Readonly<Record<string, string>> = {
   secrets: "JACO has no secrets semantics; pass values through environment or a volume",
@@ -102,8 +102,10 @@ export function parseComposeProject(
   text: string,
   options: ComposeParseOptions = {},
 ): ComposeProject {
-  if (text.length > maxComposeBytes) {
-    fail(`parse compose yaml: document exceeds ${maxComposeBytes} bytes`, { field: "(document)" });
+  if (text.length > maxComposeChars) {
+    fail(`parse compose yaml: document exceeds ${maxComposeChars} characters`, {
+      field: "(document)",
+    });
   }
   const doc = decode(text);
   checkTopLevel(doc);

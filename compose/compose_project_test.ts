@@ -546,3 +546,10 @@ Deno.test("parseComposeProject() accepts a numeric version and null network/volu
   const empty = parseComposeProject("services: {web: {image: x}}\nnetworks:\nvolumes:\n");
   assert.equal(empty.networks.size + empty.volumes.size, 0);
 });
+
+Deno.test("parseComposeProject() refuses documents over 8 Mi characters before parsing", () => {
+  assert.throws(() => parseComposeProject(`services: {}\n#${"x".repeat(8 << 20)}`), {
+    code: "validation_failed",
+    message: "parse compose yaml: document exceeds 8388608 characters",
+  });
+});

@@ -46,7 +46,7 @@ export interface JacoManifest {
 }
 
 /** Refuse absurd inputs before parsing: a real jaco.yaml is a few kilobytes. */
-const maxJacoBytes = 1 << 20;
+const maxJacoChars = 1 << 20;
 
 /**
  * Decodes and validates a `jaco.yaml` text: strict closed schema, defaults
@@ -63,8 +63,11 @@ const maxJacoBytes = 1 << 20;
  * ```
  */
 export function parseJacoManifest(text: string): JacoManifest {
-  if (text.length > maxJacoBytes) {
-    throw new JacoError("parse_failed", `parse jaco yaml: document exceeds ${maxJacoBytes} bytes`);
+  if (text.length > maxJacoChars) {
+    throw new JacoError(
+      "parse_failed",
+      `parse jaco yaml: document exceeds ${maxJacoChars} characters`,
+    );
   }
   let doc: unknown;
   try {

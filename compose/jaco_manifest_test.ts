@@ -404,3 +404,10 @@ Deno.test("parseJacoManifest() refuses alias bombs as parse_failed", () => {
       e.message.startsWith("parse jaco yaml: excessive alias count"),
   );
 });
+
+Deno.test("parseJacoManifest() refuses documents over 1 Mi characters before parsing", () => {
+  assert.throws(() => parseJacoManifest(`deployment: a\n#${"x".repeat(1 << 20)}`), {
+    code: "parse_failed",
+    message: "parse jaco yaml: document exceeds 1048576 characters",
+  });
+});
