@@ -130,67 +130,70 @@ export class Stores {
       audit: broker("audit"),
       replica_commands: broker("replica_commands"),
     };
-    const b = this.brokers;
-    const own = <T extends { deployment: string }>(value: T) => value.deployment;
-    this.nodes = new EntityStore({ keyOf: entityKeys.nodes, broker: b.nodes });
+    const brokers = this.brokers;
+    const ownDeployment = <T extends { deployment: string }>(value: T) => value.deployment;
+    this.nodes = new EntityStore({ keyOf: entityKeys.nodes, broker: brokers.nodes });
     this.deployments = new EntityStore({
       keyOf: entityKeys.deployments,
       deploymentOf: (deployment) => deployment.name,
-      broker: b.deployments,
+      broker: brokers.deployments,
     });
     this.replicasDesired = new EntityStore({
       keyOf: entityKeys.replicas_desired,
-      deploymentOf: own,
-      broker: b.replicas_desired,
+      deploymentOf: ownDeployment,
+      broker: brokers.replicas_desired,
     });
     this.replicasObserved = new EntityStore({
       keyOf: entityKeys.replicas_observed,
       deploymentOf: (replica) => this.deploymentOfReplica(replica.id),
-      broker: b.replicas_observed,
+      broker: brokers.replicas_observed,
     });
     this.routes = new EntityStore({
       keyOf: entityKeys.routes,
-      deploymentOf: own,
-      broker: b.routes,
+      deploymentOf: ownDeployment,
+      broker: brokers.routes,
     });
     this.tcpRoutes = new EntityStore({
       keyOf: entityKeys.tcp_routes,
-      deploymentOf: own,
-      broker: b.tcp_routes,
+      deploymentOf: ownDeployment,
+      broker: brokers.tcp_routes,
     });
-    this.certs = new EntityStore({ keyOf: entityKeys.certs, broker: b.certs });
-    this.certBlobs = new EntityStore({ keyOf: entityKeys.cert_blobs, broker: b.cert_blobs });
+    this.certs = new EntityStore({ keyOf: entityKeys.certs, broker: brokers.certs });
+    this.certBlobs = new EntityStore({ keyOf: entityKeys.cert_blobs, broker: brokers.cert_blobs });
     this.challengeTokens = new EntityStore({
       keyOf: entityKeys.challenge_tokens,
-      broker: b.challenge_tokens,
+      broker: brokers.challenge_tokens,
     });
-    this.tokens = new EntityStore({ keyOf: entityKeys.tokens, broker: b.tokens });
-    this.joinTokens = new EntityStore({ keyOf: entityKeys.join_tokens, broker: b.join_tokens });
+    this.tokens = new EntityStore({ keyOf: entityKeys.tokens, broker: brokers.tokens });
+    this.joinTokens = new EntityStore({
+      keyOf: entityKeys.join_tokens,
+      broker: brokers.join_tokens,
+    });
     this.subnets = new EntityStore({
       keyOf: entityKeys.subnets,
-      deploymentOf: own,
-      broker: b.subnets,
+      deploymentOf: ownDeployment,
+      broker: brokers.subnets,
     });
     this.rolloutPlans = new EntityStore({
       keyOf: entityKeys.rollout_plans,
-      deploymentOf: own,
-      broker: b.rollout_plans,
+      deploymentOf: ownDeployment,
+      broker: brokers.rollout_plans,
     });
     this.replicaCounters = new EntityStore({
       keyOf: entityKeys.replica_counters,
-      deploymentOf: own,
-      broker: b.replica_counters,
+      deploymentOf: ownDeployment,
+      broker: brokers.replica_counters,
     });
     this.restartCounters = new EntityStore({
       keyOf: entityKeys.restart_counters,
       deploymentOf: (counter) => this.deploymentOfReplica(counter.replicaId),
-      broker: b.restart_counters,
+      broker: brokers.restart_counters,
     });
     this.registryCredentials = new EntityStore({
       keyOf: entityKeys.registry_credentials,
-      broker: b.registry_credentials,
+      broker: brokers.registry_credentials,
     });
-    this.audit = new AuditLog(b.audit, options.auditRetention);
+    this.audit = new AuditLog(brokers.audit, options.auditRetention);
   }
 
   /** Deployment of a replica id, from its desired record (undefined when none). */
