@@ -203,8 +203,13 @@ export class SimCluster {
       disk.entries = disk.entries.filter((e) => e.index > rd.snapshot!.meta.index);
     }
     if (rd.entries.length > 0) {
-      const first = rd.entries[0].index;
-      disk.entries = disk.entries.filter((e) => e.index < first).concat(rd.entries);
+      // Disk entries are contiguous: drop the suffix the new entries overwrite, then append.
+      const offset = disk.entries.length > 0 ? disk.entries[0].index : rd.entries[0].index;
+      disk.entries.length = Math.max(
+        0,
+        Math.min(disk.entries.length, rd.entries[0].index - offset),
+      );
+      for (const entry of rd.entries) disk.entries.push(entry);
     }
     if (rd.hardState) disk.hardState = { ...rd.hardState };
     if (rd.softState?.role === "leader") {
