@@ -104,6 +104,8 @@ export class RaftDriver {
   #durableIndex: number;
   #snapshotIndex = 0;
   #readSeq = 0;
+  /** A local snapshot being written to storage, if any. */
+  #snapshotWrite: Promise<void> | undefined;
   #closed = false;
   #failure: Error | undefined;
 
@@ -223,6 +225,7 @@ export class RaftDriver {
     this.#closed = true;
     clearInterval(this.#timer);
     await this.#running;
+    await this.#snapshotWrite;
     await this.#o.transport.close();
     await this.#o.storage.close();
     this.#waiters.rejectAll(new JacoError("raft_unavailable", "raft driver is closed"));
@@ -294,6 +297,8 @@ export class RaftDriver {
   async #handle(ready: Ready): Promise<void> {
     const { storage, transport, stateMachine } = this.#o;
     let persisted: Promise<void> | undefined;
+    // A received snapshot and a local one must not write snapshot files at the same time.
+    if (ready.snapshot) await this.#snapshotWrite;
     if (ready.snapshot || ready.hardState || ready.entries.length > 0) {
       persisted = storage.persist({
         hardState: ready.hardState,
@@ -355,13 +360,22 @@ export class RaftDriver {
     }
   }
 
-  async #maybeSnapshot(): Promise<void> {
+  #maybeSnapshot(): Promise<void> | void {
+    if (this.#snapshotWrite) return;
     if (this.#applied - this.#snapshotIndex < this.#o.snapshotEntries) return;
+    return this.#snapshot();
+  }
+
+  async #snapshot(): Promise<void> {
     const index = this.#applied;
     const data = await this.#o.stateMachine.snapshot();
     const snapshot = this.#node.compact(index, data);
-    await this.#o.storage.saveSnapshot(snapshot);
     this.#snapshotIndex = index;
+    // Written in the background: the file and the log compaction only concern entries that
+    // are already applied, so the Ready loop (and commit latency) need not wait for them.
+    this.#snapshotWrite = this.#o.storage.saveSnapshot(snapshot)
+      .catch((err) => this.#fail(err))
+      .finally(() => this.#snapshotWrite = undefined);
   }
 
   #fail(err: Error): void {

@@ -216,3 +216,45 @@ Deno.test("RaftDriver group-commits concurrent proposals into few storage writes
     await solo.driver.close();
   }
 });
+
+Deno.test("RaftDriver replicates over TlsTransport with SqliteStorage", async () => {
+  const { mintCa } = await import("./_testing/pki.ts");
+  const { TlsTransport } = await import("./tls_transport.ts");
+  const ca = await mintCa();
+  const ids = ["a", "b", "c"];
+  const root = await Deno.makeTempDir({ prefix: "jaco-raft-driver-tls-" });
+  const transports = await Promise.all(ids.map(async (id) =>
+    TlsTransport.listen({
+      id,
+      hostname: "127.0.0.1",
+      port: 0,
+      ca: ca.cert,
+      ...(await ca.sign({ commonName: id })),
+    })
+  ));
+  const peers = Object.fromEntries(ids.map((id, i) => [id, `127.0.0.1:${transports[i].port}`]));
+  const members = new Map<string, Member>();
+  try {
+    for (const [i, id] of ids.entries()) {
+      const kv = new KvMachine();
+      const driver = await RaftDriver.start({
+        id,
+        storage: await SqliteStorage.open({ dir: `${root}/${id}` }),
+        transport: transports[i],
+        stateMachine: kv,
+        bootstrap: { voters: ids, learners: [] },
+        peers,
+        ...FAST,
+      });
+      members.set(id, { driver, kv });
+    }
+    const leader = await until(() => leaderOf(members), "a leader");
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) => leader.driver.propose(kvCommand(`k${i}`, `v${i}`))),
+    );
+    for (const m of members.values()) await until(() => m.kv.data.size === 100, "replication");
+  } finally {
+    await closeAll(members);
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -63,7 +63,7 @@ function spawn(member: Member): void {
   member.proc = new Deno.Command(member.command, {
     args: member.args,
     stdout: "null",
-    stderr: Deno.env.get("BENCH_STDERR") ? "inherit" : "null",
+    stderr: Deno.env.get("JACO_BENCH_STDERR") ? "inherit" : "null",
   }).spawn();
 }
 

@@ -8,7 +8,8 @@
  * slices, so a busy shared machine skews neither side.
  *
  * Options: `--duration-s=<n>` per load phase (default 10), `--rounds=<n>`
- * failover rounds (default 5), `--only=raft|etcd`.
+ * failover rounds (default 5), `--only=raft|etcd`. `JACO_BENCH_STDERR=1` shows
+ * the members' own logs.
  * The last two lines are `ratio raft_vs_etcd_throughput_64=<x>` and
  * `failover_p99_ms=<y>` (JACO's).
  *
