@@ -67,4 +67,30 @@ export class SafetyChecker {
   get maxCommitted(): number {
     return this.#maxCommitted;
   }
+
+  /**
+   * Log Matching (Figure 3) over what members persisted: if two logs hold an
+   * entry with the same index and term, they agree on every entry up to it.
+   */
+  logMatching(disks: Map<NodeId, { entries: Entry[] }>): string[] {
+    const found: string[] = [];
+    const ids = [...disks.keys()];
+    for (let i = 0; i < ids.length; i++) {
+      for (let j = i + 1; j < ids.length; j++) {
+        const a = disks.get(ids[i])!.entries;
+        const b = new Map(disks.get(ids[j])!.entries.map((e) => [e.index, e]));
+        let agreed = false;
+        for (let k = a.length - 1; k >= 0; k--) {
+          const other = b.get(a[k].index);
+          if (!other) continue;
+          if (other.term === a[k].term) agreed = true;
+          if (agreed && fingerprint(other) !== fingerprint(a[k])) {
+            found.push(`${ids[i]} and ${ids[j]} share a later entry but differ at ${a[k].index}`);
+            break;
+          }
+        }
+      }
+    }
+    return found;
+  }
 }

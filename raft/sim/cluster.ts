@@ -369,9 +369,15 @@ export class SimCluster {
     this.#snapshotEvery = entries;
   }
 
-  /** Invariant violations seen so far (empty when safe). */
+  /**
+   * Invariant violations (empty when safe): at most one leader per term,
+   * every index applied with the same entry everywhere and in order, each
+   * new leader's disk holding every entry applied anywhere, and Log Matching
+   * across the persisted logs right now.
+   */
   checkSafety(): string[] {
-    return [...this.#safety.violations];
+    const disks = new Map([...this.#members].map(([id, member]) => [id, member.disk]));
+    return [...this.#safety.violations, ...this.#safety.logMatching(disks)];
   }
 
   /** Message counts since the start (`rejectedAppends`: append responses that refused). */

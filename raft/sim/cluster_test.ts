@@ -79,3 +79,21 @@ Deno.test("SafetyChecker reports two leaders in a term and diverging applied ent
   safety.leaderComplete("d", 4, { entries: [] });
   assert.match(safety.violations[3], /lacks committed entry 1/);
 });
+
+Deno.test("SafetyChecker.logMatching() flags logs that agree late but differ early", () => {
+  const safety = new SafetyChecker();
+  const e = (index: number, term: number, data: number) => ({
+    index,
+    term,
+    type: EntryType.normal,
+    data: new Uint8Array([data]),
+  });
+  const good = new Map([["a", { entries: [e(1, 1, 1), e(2, 2, 2)] }], ["b", {
+    entries: [e(1, 1, 1), e(2, 3, 9)],
+  }]]);
+  assert.deepEqual(safety.logMatching(good), [], "diverging suffixes are fine");
+  const bad = new Map([["a", { entries: [e(1, 1, 1), e(2, 2, 2)] }], ["b", {
+    entries: [e(1, 1, 7), e(2, 2, 2)],
+  }]]);
+  assert.match(safety.logMatching(bad)[0], /differ at 1/);
+});
