@@ -106,6 +106,7 @@ export async function formatValidateOutcome(
       networks: report.networks,
       volumes: report.volumes,
       cross_checked: report.crossChecked,
+      warnings: report.warnings,
     }, format);
   }
   const services = plural(report.services.length, "service");
@@ -144,6 +145,11 @@ Flags:
       log.debug(`validate: compose file discovered at ${outcome.composePath ?? "(none)"}`);
     }
     io.stdout(await formatValidateOutcome(outcome, globals.output));
+    // Warnings (ignored compose keys, bind mounts every node must have, …) never fail
+    // validation; in table form they go to stderr so stdout stays the one OK line.
+    if (globals.output === "table") {
+      for (const warning of outcome.report.warnings) io.stderr(`warning: ${warning}\n`);
+    }
     return 0;
   },
 };

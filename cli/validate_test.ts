@@ -105,9 +105,19 @@ Deno.test("formatValidateOutcome() says 1 service in the singular", async () => 
     networks: [],
     volumes: [],
     crossChecked: false,
+    warnings: [],
   };
   assert.equal(
     await formatValidateOutcome({ composePath: "c", report }, "table"),
     "OK: c valid (1 service)\n",
   );
+});
+
+Deno.test("jaco validate prints manifest warnings on stderr and still succeeds", async () => {
+  const result = await validate(["--compose", "c.yml"], {
+    "c.yml": "services:\n  web:\n    image: shop/web:1\n    restart: always\n",
+  });
+  assert.equal(result.code, 0);
+  assert.equal(result.out, "OK: c.yml valid (1 service)\n");
+  assert.match(result.err, /^warning: .*restart/m);
 });
