@@ -110,3 +110,31 @@ scenario("scenario: a second conf change waits until the first commits", (seed) 
   change(rig, ConfChangeType.addLearner, "n5");
   return rig.cluster;
 });
+
+scenario("scenario: a learner neither votes nor counts towards commit", (seed) => {
+  const nodes = ids(3);
+  const rig = new Rig({ seed, nodes });
+  rig.one("l1", 3);
+  rig.cluster.addNode("n4");
+  change(rig, ConfChangeType.addLearner, "n4");
+  rig.one("l2", 4);
+  const leader = rig.cluster.leader()!;
+  const others = nodes.filter((id) => id !== leader);
+  // Leader + learner are two of four members but only one of three voters.
+  rig.cluster.partition([[leader, "n4"], others]);
+  const result = rig.cluster.propose(leader, bytes("l3"));
+  assert.ok(result.ok);
+  rig.cluster.runFor(1000);
+  assert.equal(rig.countAt(result.index, "l3"), 0, "a learner's ack does not commit");
+  assert.notEqual(
+    rig.cluster.node(leader).status().role,
+    "leader",
+    "check-quorum ignores the learner",
+  );
+  rig.cluster.partition([["n4", others[0]], [leader, others[1]]]);
+  rig.cluster.runFor(1000);
+  assert.notEqual(rig.cluster.node("n4").status().role, "leader", "a learner never campaigns");
+  rig.cluster.heal();
+  rig.one("l4", 4);
+  return rig.cluster;
+});
