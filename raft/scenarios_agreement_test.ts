@@ -107,11 +107,18 @@ scenario("scenario: fast backup over a long divergent log needs few rejections",
     }
   }
   rig.cluster.runFor(500);
+  // A fresh leader of the majority starts with nextIndex past the end of its log for
+  // everyone, so it has to find where the two stale logs diverge.
+  const majorityLeader = rig.cluster.leader()!;
+  const successor = others.slice(1).find((id) => id !== majorityLeader)!;
+  rig.cluster.node(majorityLeader).transferLeadership(successor);
+  assert.ok(rig.cluster.runUntil(() => rig.cluster.leader() === successor, 2000), "transfer");
   const before = rig.cluster.stats().rejectedAppends;
   rig.cluster.heal();
   rig.one("end", 5);
   const rejections = rig.cluster.stats().rejectedAppends - before;
-  assert.ok(rejections <= 20, `rejections ${rejections} should be O(terms), not O(entries)`);
+  assert.ok(rejections >= 1, "the divergent logs were actually backtracked");
+  assert.ok(rejections <= 10, `rejections ${rejections} should be O(terms), not O(entries)`);
   for (const id of nodes) assert.ok(!rig.commands(id).some((c) => c.startsWith("lost-")));
   return rig.cluster;
 });
