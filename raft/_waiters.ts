@@ -10,7 +10,9 @@ import { JacoError } from "../proto/errors.ts";
 
 /** Outcome of an applied proposal. */
 export interface Applied {
+  /** Log index of the entry. */
   index: number;
+  /** Term of the entry. */
   term: number;
   /** What the state machine's `apply` returned for the entry. */
   result: unknown;

@@ -59,27 +59,39 @@ export interface StateMachine {
 
 /** Role/leader change notification. */
 export interface LeaderChange {
+  /** This member's role now. */
   role: Role;
+  /** The known leader, or "" while there is none. */
   leader: NodeId;
+  /** The current term. */
   term: number;
 }
 
 /** Options of {@link RaftDriver.start}. */
 export interface RaftDriverOptions {
+  /** This member's id (JACO: the hostname). */
   id: NodeId;
+  /** Durable log; the driver owns it and closes it. */
   storage: Storage;
+  /** Message transport; the driver owns it and closes it. */
   transport: Transport;
+  /** The replicated application. */
   stateMachine: StateMachine;
   /** Membership used only when storage is empty (a new cluster). */
   bootstrap?: ConfState;
   /** Known peer addresses; conf changes carrying an address (context) add to it. */
   peers?: Record<NodeId, string>;
+  /** Length of one tick (default 50 ms). */
   tickMs?: number;
+  /** Heartbeat interval in ticks (default 2, i.e. 100 ms). */
   heartbeatTicks?: number;
+  /** Base election timeout in ticks (default 20, i.e. 1 s; randomized into [1 s, 2 s)). */
   electionTicks?: number;
+  /** Applied entries between local snapshots (default 8192). */
   snapshotEntries?: number;
   /** How long propose/readIndex wait before failing (default 5000 ms). */
   applyTimeoutMs?: number;
+  /** Random source in [0, 1) for election jitter (default Math.random). */
   random?: () => number;
   /** Wall clock for deadlines (default Date.now). */
   now?: () => number;

@@ -18,6 +18,7 @@ export const SNAPSHOTS_RETAINED = 3;
 
 /** The durable part of one `Ready`, persisted as one atomic group commit. */
 export interface PersistBatch {
+  /** New hard state, when it changed. */
   hardState?: HardState;
   /** Entries to append; the first one truncates any stored suffix from its index on. */
   entries: readonly Entry[];

@@ -25,21 +25,27 @@ import type { Message, NodeId } from "./types.ts";
 
 /** Options of {@link TlsTransport.listen}. */
 export interface TlsTransportOptions {
+  /** This member's id; peers see it as the `from` of every message. */
   id: NodeId;
   /** Listen address; port 0 picks a free port (see {@link TlsTransport.port}). */
   hostname: string;
+  /** Listen port. */
   port: number;
   /** PEM: the cluster CA, and this member's certificate and private key. */
   ca: string;
+  /** This member's certificate (PEM, EKU serverAuth and clientAuth). */
   cert: string;
+  /** This member's private key (PEM). */
   key: string;
   /** Require `from` to match the client certificate's CN (default true). */
   checkSenderIdentity?: boolean;
+  /** Bound of each peer's send queue (default {@link DEFAULT_MAX_QUEUED_MESSAGES}). */
   maxQueuedMessages?: number;
   /** Largest accepted frame (default 64 MiB). */
   maxFrameBytes?: number;
   /** Reconnect backoff: first delay and cap (defaults 50 ms and 1000 ms). */
   backoffInitialMs?: number;
+  /** Cap of the reconnect backoff. */
   backoffMaxMs?: number;
   /** Jitter source in [0, 1) (default Math.random). */
   random?: () => number;
