@@ -8,6 +8,7 @@ import type { Entry, Snapshot } from "./types.ts";
 
 /** Raised when the log is asked to break a raft invariant (a bug in the caller). */
 export class RaftLogError extends Error {
+  /** Error name, for logs and `instanceof`-free checks. */
   override name = "RaftLogError";
 }
 

@@ -52,6 +52,7 @@ export const configDefaults = {
 
 /** Raised when a caller breaks the core's usage contract. */
 export class RaftUsageError extends Error {
+  /** Error name, for logs and `instanceof`-free checks. */
   override name = "RaftUsageError";
 }
 

@@ -38,7 +38,9 @@ import { Rng } from "./rng.ts";
 
 /** The replicated application as the simulator drives it. */
 export interface SimStateMachine {
+  /** Applies one committed entry (conf-change entries included). */
   apply(entry: Entry): void;
+  /** Serialises the whole state (called when the log is compacted). */
   snapshot(): Uint8Array;
   /** Replaces the state with a snapshot's data; empty bytes mean the initial state. */
   restore(data: Uint8Array): void;
@@ -46,18 +48,25 @@ export interface SimStateMachine {
 
 /** Options of {@link SimCluster}. */
 export interface SimClusterOptions {
+  /** Every random decision (network, election timeouts) derives from it. */
   seed: number;
   /** Initial voters (bootstrapped together). */
   nodes: NodeId[];
+  /** Overrides of the node config (defaults: electionTicks 10, heartbeatTicks 1). */
   config?: Partial<RaftConfig>;
+  /** Builds each member's state machine (default: one that keeps nothing). */
   stateMachine?: (id: NodeId) => SimStateMachine;
+  /** Virtual ms per tick (default 10). */
   tickMs?: number;
 }
 
 /** What a member persisted: survives crashes. */
 export interface SimDisk {
+  /** Last persisted term, vote and commit. */
   hardState: HardState;
+  /** Latest persisted snapshot (received or made locally). */
   snapshot?: Snapshot;
+  /** Persisted entries after the snapshot, contiguous. */
   entries: Entry[];
 }
 
