@@ -20,6 +20,8 @@ export interface PeerLinkOptions {
   maxBatchMessages: number;
   backoffInitialMs: number;
   backoffMaxMs: number;
+  /** A connection still handshaking, or not draining its writes, after this long is dropped. */
+  ioTimeoutMs: number;
   random: () => number;
 }
 
@@ -40,6 +42,8 @@ export class PeerLink {
   #backoffMs: number;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** When the current connection must be up (connecting) or drained (writing) by. */
+  #deadline = 0;
 
   constructor(options: PeerLinkOptions) {
     this.#options = options;
@@ -53,6 +57,10 @@ export class PeerLink {
   /** Queues messages and schedules a flush on the current turn's end. */
   enqueue(message: Message): void {
     if (this.#closed) return;
+    // A peer that neither completes the handshake nor drains in time is treated as dead.
+    if (this.#socket && (!this.#connected || this.#draining) && Date.now() > this.#deadline) {
+      this.#socket.destroy();
+    }
     this.#queue.push(message);
     const over = this.#queue.length - this.#options.maxQueuedMessages;
     if (over > 0) this.#queue.splice(0, over);
@@ -76,6 +84,7 @@ export class PeerLink {
       const batch = this.#queue.splice(0, this.#options.maxBatchMessages);
       if (!this.#socket.write(encodeFrame(batch))) {
         this.#draining = true;
+        this.#deadline = Date.now() + this.#options.ioTimeoutMs;
         return;
       }
     }
@@ -92,6 +101,7 @@ export class PeerLink {
       ...(/^[\d.]+$|:/.test(host) ? {} : { servername: host }),
     });
     this.#socket = socket;
+    this.#deadline = Date.now() + this.#options.ioTimeoutMs;
     socket.setNoDelay(true);
     socket.on("secureConnect", () => {
       this.#connected = true;

@@ -11,9 +11,10 @@
  * one TLS record, not one call each.
  *
  * Sender identity: when `checkSenderIdentity` is on (the default), a batch
- * is accepted only if every message's `from` equals the common name of the
- * connection's client certificate (JACO node certificates carry the hostname,
- * which is the raft id), so one member cannot speak for another.
+ * is accepted only if every message's `from` is the common name or a DNS
+ * subject alternative name of the connection's client certificate (JACO node
+ * certificates name the hostname, which is the raft id), so one member cannot
+ * speak for another.
  *
  * @module
  */
@@ -22,6 +23,18 @@ import { FrameReader } from "./_frames.ts";
 import { PeerLink } from "./_tls_peer.ts";
 import { DEFAULT_MAX_QUEUED_MESSAGES, type MessageHandler, type Transport } from "./transport.ts";
 import type { Message, NodeId } from "./types.ts";
+
+/** The names a peer certificate vouches for: its CN and its DNS subject alternative names. */
+function certificateNames(cert: tls.PeerCertificate | undefined): Set<string> {
+  const names = new Set<string>();
+  const cn = cert?.subject?.CN;
+  if (typeof cn === "string") names.add(cn);
+  for (const part of (cert?.subjectaltname ?? "").split(",")) {
+    const [kind, value] = part.trim().split(":");
+    if (kind === "DNS" && value) names.add(value);
+  }
+  return names;
+}
 
 /** Options of {@link TlsTransport.listen}. */
 export interface TlsTransportOptions {
@@ -37,7 +50,7 @@ export interface TlsTransportOptions {
   cert: string;
   /** This member's private key (PEM). */
   key: string;
-  /** Require `from` to match the client certificate's CN (default true). */
+  /** Require `from` to be named by the client certificate (CN or DNS SAN; default true). */
   checkSenderIdentity?: boolean;
   /** Bound of each peer's send queue (default {@link DEFAULT_MAX_QUEUED_MESSAGES}). */
   maxQueuedMessages?: number;
@@ -47,6 +60,8 @@ export interface TlsTransportOptions {
   backoffInitialMs?: number;
   /** Cap of the reconnect backoff. */
   backoffMaxMs?: number;
+  /** Handshake / write-drain timeout of outbound connections (default 10 000 ms). */
+  ioTimeoutMs?: number;
   /** Jitter source in [0, 1) (default Math.random). */
   random?: () => number;
 }
@@ -109,7 +124,7 @@ export class TlsTransport implements Transport {
     }
     this.#inbound.add(socket);
     socket.setNoDelay(true);
-    const peerName = socket.getPeerCertificate()?.subject?.CN;
+    const peerNames = certificateNames(socket.getPeerCertificate());
     const checkSender = this.#options.checkSenderIdentity ?? true;
     const reader = new FrameReader(this.#options.maxFrameBytes ?? 64 * 1024 * 1024);
     socket.on("data", (chunk: Uint8Array) => {
@@ -122,7 +137,7 @@ export class TlsTransport implements Transport {
         return;
       }
       for (const batch of batches) {
-        if (checkSender && batch.some((m) => m.from !== peerName)) {
+        if (checkSender && batch.some((m) => !peerNames.has(m.from))) {
           socket.destroy();
           return;
         }
@@ -157,6 +172,7 @@ export class TlsTransport implements Transport {
         maxBatchMessages: 1024,
         backoffInitialMs: this.#options.backoffInitialMs ?? 50,
         backoffMaxMs: this.#options.backoffMaxMs ?? 1000,
+        ioTimeoutMs: this.#options.ioTimeoutMs ?? 10_000,
         random: this.#options.random ?? Math.random,
       }),
     );

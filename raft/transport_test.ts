@@ -335,3 +335,62 @@ Deno.test("TlsTransport reconnects after the peer restarts", async () => {
     await b.close();
   }
 });
+
+Deno.test("TlsTransport accepts a sender named by a DNS SAN of its certificate", async () => {
+  const b = await TlsTransport.listen({
+    id: "b",
+    hostname: "127.0.0.1",
+    port: 0,
+    ca: ca.cert,
+    ...certs.get("b")!,
+  });
+  const alias = await TlsTransport.listen({
+    id: "node-x.cluster",
+    hostname: "127.0.0.1",
+    port: 0,
+    ca: ca.cert,
+    ...(await ca.sign({ commonName: "x", dnsNames: ["node-x.cluster"] })),
+  });
+  const received: Message[] = [];
+  b.onMessages((batch) => received.push(...batch));
+  try {
+    alias.setPeer("b", `127.0.0.1:${b.port}`);
+    alias.send([msg("node-x.cluster", "b", 1)]);
+    await until(() => received.length === 1, "the SAN-named message");
+  } finally {
+    await b.close();
+    await alias.close();
+  }
+});
+
+Deno.test("TlsTransport drops a connection whose handshake never completes and redials", async () => {
+  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of silent) accepted.push(conn);
+  })();
+  const a = await TlsTransport.listen({
+    id: "a",
+    hostname: "127.0.0.1",
+    port: 0,
+    ca: ca.cert,
+    ...certs.get("a")!,
+    ioTimeoutMs: 100,
+    backoffInitialMs: 10,
+    backoffMaxMs: 20,
+  });
+  try {
+    a.setPeer("b", `127.0.0.1:${(silent.addr as Deno.NetAddr).port}`);
+    const deadline = Date.now() + 5000;
+    while (accepted.length < 2 && Date.now() < deadline) {
+      a.send([msg("a", "b", 1)]);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(accepted.length >= 2, `${accepted.length} connection attempts`);
+  } finally {
+    await a.close();
+    silent.close();
+    await accepting.catch(() => undefined); // the listener was closed under the loop
+    for (const conn of accepted) conn.close();
+  }
+});
