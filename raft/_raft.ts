@@ -167,8 +167,15 @@ export class RaftCore {
       if (this.leadTransferee === change.node) this.leadTransferee = "";
     }
     if (!this.isVoter()) {
-      // The leader removed itself: spread the commit so the rest learn of it, then step down.
+      // The leader removed itself: spread the commit so the rest learn of it, hand over to
+      // the most up-to-date voter at once (no election timeout to sit out), then step down.
       bcastAppend(this);
+      const successor = this.conf.voters
+        .filter((id) => this.prs.has(id))
+        .sort((a, b) => this.prs.get(b)!.match - this.prs.get(a)!.match)[0];
+      if (successor !== undefined) {
+        this.send(message({ type: MessageType.timeoutNow, to: successor }));
+      }
       this.becomeFollower(this.term, "");
     }
   }
