@@ -18,7 +18,8 @@
  *   request id. A late application of the abandoned request is harmless: the
  *   history already allows it to take effect at any later time.
  * - Reads go through the log, or through ReadIndex when `readIndex` is on: the
- *   node answers once it has applied up to the read's index.
+ *   node answers once it has applied up to the read's index. ReadIndex reads
+ *   go to a random node half the time (followers forward them to the leader).
  *
  * @module
  */
@@ -132,7 +133,11 @@ export class KvClient {
       ...this.#randomOp(),
     };
     const nodes = cluster.members();
-    const node = this.#leaderGuess ?? nodes[Math.floor(random() * nodes.length)];
+    // ReadIndex reads go to a random node half the time so follower reads
+    // (forwarded to the leader, served locally) are exercised too.
+    const anyNode = command.op === "get" && this.#options.readIndex && random() < 0.5;
+    const node = (anyNode ? undefined : this.#leaderGuess) ??
+      nodes[Math.floor(random() * nodes.length)];
     const pending: Pending = {
       command,
       invokeMs: cluster.now,

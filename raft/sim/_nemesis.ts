@@ -1,6 +1,6 @@
 /**
  * The fault injector of a simulated run: on a seeded schedule it partitions the
- * cluster (random halves, an isolated leader), heals it, crashes and restarts
+ * cluster (random halves, an isolated leader), transfers leadership, heals it, crashes and restarts
  * nodes (the leader included), turns message drop / duplication / delay /
  * reordering on and off, and, when enabled, changes the membership (adds
  * fresh voters, removes voters, the leader included, while more than three
@@ -40,6 +40,7 @@ export class Nemesis {
     this.#actions = [
       [3, () => this.#partitionHalves()],
       [2, () => this.#isolateLeader()],
+      [1, () => this.#transferLeadership()],
       [3, () => this.#heal()],
       [2, () => this.#crash(false)],
       [2, () => this.#crash(true)],
@@ -118,6 +119,16 @@ export class Nemesis {
     const groups = [[leader], cluster.members().filter((id) => id !== leader)];
     cluster.raw.partition(groups);
     return `isolate leader ${leader}`;
+  }
+
+  #transferLeadership(): string | undefined {
+    const { cluster, random } = this.#options;
+    const leader = cluster.raw.leader();
+    const targets = cluster.voters().filter((id) => id !== leader && cluster.raw.isUp(id));
+    if (leader === undefined || targets.length === 0) return undefined;
+    const target = targets[Math.floor(random() * targets.length)];
+    cluster.raw.node(leader).transferLeadership(target);
+    return `transfer leadership ${leader} → ${target}`;
   }
 
   #heal(): string {
