@@ -73,11 +73,7 @@ export {
   type Storage,
   StorageCorruptError,
 } from "./storage.ts";
-export {
-  SqliteStorage,
-  SqliteStorageError,
-  type SqliteStorageOptions,
-} from "./sqlite_storage.ts";
+export { SqliteStorage, SqliteStorageError, type SqliteStorageOptions } from "./sqlite_storage.ts";
 export { SnapshotFiles } from "./snapshot_files.ts";
 export { CodecError, decodeMessages, encodeMessages } from "./codec.ts";
 export { DEFAULT_MAX_QUEUED_MESSAGES, type MessageHandler, type Transport } from "./transport.ts";
