@@ -183,9 +183,12 @@ export class KvClient {
       this.#leaderGuess = outcome.leader || undefined;
       return this.#retry(pending, outcome.leader || this.#otherNode(node));
     }
-    // A ReadIndex read has no effect, so only a proposal makes the op possibly applied.
-    if (!useReadIndex) pending.accepted = true;
-    this.#leaderGuess = node;
+    // A ReadIndex read has no effect, so only a proposal makes the op possibly
+    // applied; and only a proposal's acceptance says the node leads.
+    if (!useReadIndex) {
+      pending.accepted = true;
+      this.#leaderGuess = node;
+    }
     cluster.schedule(cluster.now + attemptTimeoutMs, () => {
       if (this.#pending !== pending || pending.attempt !== attempt) return;
       this.#leaderGuess = undefined;
