@@ -1,7 +1,6 @@
 /**
  * `RaftDriver`: runs a {@link RaftNode} against real time, durable
- * {@link Storage}, a {@link Transport} and the application's
- * {@link StateMachine}, following the Ready contract (persist → send → apply
+ * `Storage`, a `Transport` and the application's `StateMachine`, following the Ready contract (persist → send → apply
  * → advance).
  *
  * Timing (defaults, architecture §6): one tick every 50 ms; heartbeat every
@@ -28,76 +27,26 @@ import { JacoError } from "../proto/errors.ts";
 import { coalesceMessages } from "./_coalesce.ts";
 import { decodeConfChange } from "./_conf.ts";
 import { type Applied, Waiters } from "./_waiters.ts";
+import {
+  type LeaderChange,
+  type RaftDriverOptions,
+  resolveDriverOptions,
+  type Settings,
+} from "./driver_options.ts";
 import { RaftNode } from "./node.ts";
-import type { Storage } from "./storage.ts";
-import type { Transport } from "./transport.ts";
 import {
   type ConfChange,
   ConfChangeType,
-  type ConfState,
   type Entry,
   EntryType,
   type NodeId,
   type ProposeResult,
   type RaftStatus,
   type Ready,
-  type Role,
-  type Snapshot,
 } from "./types.ts";
 
 export type { Applied };
-
-/** The replicated application. */
-export interface StateMachine {
-  /** Applies one committed normal entry; the result is handed to the proposer. */
-  apply(entry: Entry): unknown;
-  /** Serialises the state as of the last applied entry (called between applies). */
-  snapshot(): Uint8Array | Promise<Uint8Array>;
-  /** Replaces the whole state with a snapshot's. */
-  restore(snapshot: Snapshot): void | Promise<void>;
-}
-
-/** Role/leader change notification. */
-export interface LeaderChange {
-  /** This member's role now. */
-  role: Role;
-  /** The known leader, or "" while there is none. */
-  leader: NodeId;
-  /** The current term. */
-  term: number;
-}
-
-/** Options of {@link RaftDriver.start}. */
-export interface RaftDriverOptions {
-  /** This member's id (JACO: the hostname). */
-  id: NodeId;
-  /** Durable log; the driver owns it and closes it. */
-  storage: Storage;
-  /** Message transport; the driver owns it and closes it. */
-  transport: Transport;
-  /** The replicated application. */
-  stateMachine: StateMachine;
-  /** Membership used only when storage is empty (a new cluster). */
-  bootstrap?: ConfState;
-  /** Known peer addresses; conf changes carrying an address (context) add to it. */
-  peers?: Record<NodeId, string>;
-  /** Length of one tick (default 50 ms). */
-  tickMs?: number;
-  /** Heartbeat interval in ticks (default 2, i.e. 100 ms). */
-  heartbeatTicks?: number;
-  /** Base election timeout in ticks (default 20, i.e. 1 s; randomized into [1 s, 2 s)). */
-  electionTicks?: number;
-  /** Applied entries between local snapshots (default 8192). */
-  snapshotEntries?: number;
-  /** How long propose/readIndex wait before failing (default 5000 ms). */
-  applyTimeoutMs?: number;
-  /** Random source in [0, 1) for election jitter (default Math.random). */
-  random?: () => number;
-  /** Wall clock for deadlines (default Date.now). */
-  now?: () => number;
-}
-
-type Settings = Required<Omit<RaftDriverOptions, "bootstrap" | "peers">>;
+export type { LeaderChange, RaftDriverOptions, StateMachine } from "./driver_options.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -140,16 +89,7 @@ export class RaftDriver {
    * @throws {StorageCorruptError} when stored state cannot be restored
    */
   static async start(options: RaftDriverOptions): Promise<RaftDriver> {
-    const o = {
-      tickMs: 50,
-      heartbeatTicks: 2,
-      electionTicks: 20,
-      snapshotEntries: 8192,
-      applyTimeoutMs: 5000,
-      random: Math.random,
-      now: Date.now,
-      ...options,
-    };
+    const o = resolveDriverOptions(options);
     if (options.bootstrap) await o.storage.bootstrap(options.bootstrap);
     const restored = await o.storage.load();
     if (restored.snapshot) await o.stateMachine.restore(restored.snapshot);
