@@ -4,7 +4,7 @@
  * nodes (the leader included), turns message drop / duplication / delay /
  * reordering on and off, and, when enabled, changes the membership (adds
  * fresh voters, removes voters, the leader included, while more than three
- * remain).
+ * remain, and adds removed ones back).
  *
  * Every action is appended to `log` so a failing seed's report says what the
  * cluster went through.
@@ -19,7 +19,10 @@ import type { KvCluster } from "./_kv_cluster.ts";
 export interface NemesisOptions {
   cluster: KvCluster;
   random: () => number;
-  /** Node ids the nemesis may add as new members, in order (empty: no membership changes). */
+  /**
+   * Node ids the nemesis may add as voters, in order (empty: no membership
+   * changes); removed voters join the end of it.
+   */
   spareNodes: NodeId[];
   /** Virtual ms between actions: drawn from [min, max). */
   intervalMs: [number, number];
@@ -46,8 +49,8 @@ export class Nemesis {
       [2, () => this.#crash(true)],
       [2, () => this.#messageFaults()],
       [2, () => this.#clearMessageFaults()],
-      [options.spareNodes.length > 0 ? 2 : 0, () => this.#addNode()],
-      [options.spareNodes.length > 0 ? 1 : 0, () => this.#removeVoter()],
+      [options.spareNodes.length > 0 ? 3 : 0, () => this.#addNode()],
+      [options.spareNodes.length > 0 ? 2 : 0, () => this.#removeVoter()],
     ];
   }
 
@@ -187,6 +190,10 @@ export class Nemesis {
     const victim = voters[Math.floor(random() * voters.length)];
     const leader = cluster.raw.leader();
     const accepted = cluster.removeMember(victim);
+    // A removed node keeps its disk and may be added back later, stale log and all.
+    if (accepted && !this.#options.spareNodes.includes(victim)) {
+      this.#options.spareNodes.push(victim);
+    }
     return `remove ${victim}${victim === leader ? " (leader)" : ""}${accepted ? "" : " refused"}`;
   }
 

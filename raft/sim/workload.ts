@@ -72,7 +72,7 @@ export function runSeed(seed: number, timing: WorkloadTiming = defaultTiming): R
   const random = () => rng.next();
   const nodeCount = random() < 0.5 ? 3 : 5;
   const nodes = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
-  const spareNodes = random() < 0.25 ? ["n6", "n7"].slice(0, 1 + Math.floor(random() * 2)) : [];
+  const spareNodes = random() < 0.4 ? ["n6", "n7"].slice(0, 1 + Math.floor(random() * 2)) : [];
   const history: HistoryOp[] = [];
   const nemesisLog: string[] = [];
   const failures: string[] = [];
