@@ -15,3 +15,12 @@ Deno.test("summarizeJunit() counts top-level passes, failures and skips, not ste
 Deno.test("summarizeJunit() of an empty report counts nothing", () => {
   assert.deepEqual(summarizeJunit(""), { passed: 0, failed: 0, skipped: 0 });
 });
+
+Deno.test("summarizeJunit() counts a test whose own name contains ' > '", () => {
+  const xml = `<testsuites><testsuite name="a">
+    <testcase name="a &gt; b is not a step" classname="a"></testcase>
+    <testcase name="parent" classname="a"></testcase>
+    <testcase name="parent &gt; step" classname="a"></testcase>
+  </testsuite></testsuites>`;
+  assert.deepEqual(summarizeJunit(xml), { passed: 2, failed: 0, skipped: 0 });
+});
