@@ -1,0 +1,369 @@
+/**
+ * The cluster's public-key infrastructure (cluster.md §2 steps 4–6, §3;
+ * auth-and-config.md §6): the self-signed cluster CA, node keys and CSRs,
+ * CSR signing, and inspection of certificates.
+ *
+ * Keys are Ed25519 everywhere, as the spec says; `pki_test.ts` proves real
+ * mutual-TLS handshakes with them through node:tls, Deno's own TLS and
+ * grpc-js (Deno's TLS is rustls, which is stricter than OpenSSL: node certs
+ * carry EKU serverAuth + clientAuth and SANs for every dialled address).
+ *
+ * Decisions where the spec is silent or the reference is loose:
+ * - keyUsage keyEncipherment is left out of node certs: it only makes sense
+ *   for RSA key transport, and signNodeCsr accepts Ed25519 CSRs only.
+ * - The signer never copies anything from the CSR but the CN and DNS/IP SANs;
+ *   the subject must be a single CN and, when `expectedHostname` is given,
+ *   CN and DNS SANs must be exactly that name (a joiner cannot ask for
+ *   another node's identity).
+ * - A node cert never outlives its CA: notAfter is clamped to the CA's.
+ *
+ * @module
+ */
+import { JacoError } from "../proto/errors.ts";
+import type { RandomSource } from "./secrets.ts";
+import {
+  CaMaterialError,
+  fromPem,
+  generateKeyPair,
+  importSigningKey,
+  ipv4Octets,
+  isIpv4,
+  isIpv6,
+  KEY_ALGORITHM,
+  privateKeyPem,
+  randomSerialHex,
+  tenYearValidity,
+  x509,
+} from "./_x509.ts";
+
+/** Common name of the cluster CA. */
+export const CLUSTER_CA_NAME = "JACO Cluster CA";
+
+/** A certificate and its private key, both PEM (`CERTIFICATE`, PKCS#8 `PRIVATE KEY`). */
+export interface CertAndKey {
+  certPem: string;
+  keyPem: string;
+}
+
+/** Who a certificate names. */
+export interface CertificateIdentity {
+  commonName: string;
+  dnsNames: string[];
+  ips: string[];
+}
+
+const SAN_OID = "2.5.29.17";
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+function parseCertificate(pem: string, field: string): x509.X509Certificate {
+  try {
+    return new x509.X509Certificate(pem);
+  } catch (cause) {
+    throw new JacoError("validation_failed", `${field} is not a PEM certificate`, { field }, {
+      cause,
+    });
+  }
+}
+
+function sanExtension(dnsNames: string[], ips: string[]): x509.SubjectAlternativeNameExtension {
+  return new x509.SubjectAlternativeNameExtension([
+    ...dnsNames.map((value) => ({ type: "dns" as const, value })),
+    ...ips.map((value) => ({ type: "ip" as const, value })),
+  ]);
+}
+
+function namesOf(
+  extension: x509.SubjectAlternativeNameExtension | null,
+): { dnsNames: string[]; ips: string[] } {
+  const items = extension?.names.items ?? [];
+  return {
+    dnsNames: items.filter((item) => item.type === "dns").map((item) => item.value),
+    ips: items.filter((item) => item.type === "ip").map((item) => item.value),
+  };
+}
+
+/**
+ * Creates the cluster CA: a fresh Ed25519 key and a self-signed certificate
+ * (CN `JACO Cluster CA`, basicConstraints CA:true critical, keyUsage
+ * keyCertSign + cRLSign + digitalSignature, 128-bit random serial, valid
+ * now − 1 min … now + 10 years).
+ *
+ * @throws {JacoError} `rand_failed` when the random source fails
+ * @example
+ * ```ts
+ * const ca = await createClusterCa({ now: new Date() });
+ * ```
+ */
+export async function createClusterCa(
+  options: { now: Date; random?: RandomSource },
+): Promise<CertAndKey> {
+  const keys = await generateKeyPair();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomSerialHex(options.random),
+    name: new x509.Name([{ CN: [CLUSTER_CA_NAME] }]),
+    ...tenYearValidity(options.now),
+    keys,
+    signingAlgorithm: KEY_ALGORITHM,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign |
+          x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { certPem: cert.toString("pem") + "\n", keyPem: await privateKeyPem(keys.privateKey) };
+}
+
+/**
+ * Creates a node's Ed25519 key and a CSR naming it: CN = hostname, DNS SAN =
+ * hostname (unless the hostname is itself an IP), IP SANs = `ips` plus the
+ * hostname when it is an IP, de-duplicated in first-seen order.
+ *
+ * @throws {JacoError} `validation_failed` when the hostname is not a valid host name or IP, or an
+ *   entry of `ips` is not an IP address
+ */
+export async function createNodeKeyAndCsr(
+  options: { hostname: string; ips: readonly string[] },
+): Promise<{ keyPem: string; csrPem: string }> {
+  const { hostname } = options;
+  const hostnameIsIp = isIpv4(hostname) || isIpv6(hostname);
+  if (!hostnameIsIp && !HOSTNAME.test(hostname)) {
+    throw new JacoError("validation_failed", `hostname "${hostname}" is not a valid host name`, {
+      field: "hostname",
+      value: hostname,
+    });
+  }
+  for (const ip of options.ips) {
+    if (!isIpv4(ip) && !isIpv6(ip)) {
+      throw new JacoError("validation_failed", `ips entry "${ip}" is not an IP address`, {
+        field: "ips",
+        value: ip,
+      });
+    }
+  }
+  const ips = [...new Set([...options.ips, ...(hostnameIsIp ? [hostname] : [])])];
+  const keys = await generateKeyPair();
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: new x509.Name([{ CN: [hostname] }]),
+    keys,
+    signingAlgorithm: KEY_ALGORITHM,
+    extensions: [sanExtension(hostnameIsIp ? [] : [hostname], ips)],
+  });
+  return { keyPem: await privateKeyPem(keys.privateKey), csrPem: csr.toString("pem") + "\n" };
+}
+
+/** The CSR's SAN extension (getExtension by OID returns the generic class; re-read it typed). */
+function csrSans(csr: x509.Pkcs10CertificateRequest): x509.SubjectAlternativeNameExtension | null {
+  const extension = csr.getExtension(SAN_OID);
+  return extension ? new x509.SubjectAlternativeNameExtension(extension.rawData) : null;
+}
+
+function csrInvalid(message: string, cause?: unknown): JacoError {
+  return new JacoError("csr_invalid", message, {}, cause === undefined ? undefined : { cause });
+}
+
+async function parseVerifiedCsr(csrPem: string): Promise<x509.Pkcs10CertificateRequest> {
+  if (!fromPem("CERTIFICATE REQUEST", csrPem)) {
+    throw csrInvalid("csr_pem is not a PEM certificate request");
+  }
+  let csr: x509.Pkcs10CertificateRequest;
+  try {
+    csr = new x509.Pkcs10CertificateRequest(csrPem);
+  } catch (cause) {
+    throw csrInvalid("csr_pem does not parse as a PKCS#10 request", cause);
+  }
+  if (csr.publicKey.algorithm.name !== KEY_ALGORITHM.name) {
+    throw csrInvalid(`csr_pem key algorithm ${csr.publicKey.algorithm.name} is not Ed25519`);
+  }
+  let valid = false;
+  try {
+    valid = await csr.verify();
+  } catch (cause) {
+    throw csrInvalid("csr_pem signature cannot be verified", cause);
+  }
+  if (!valid) throw csrInvalid("csr_pem signature does not match its public key");
+  return csr;
+}
+
+/**
+ * Signs a node CSR with the cluster CA after verifying the CSR's
+ * self-signature. The certificate copies the CN and the DNS/IP SANs, gets a
+ * 128-bit random serial, validity now − 1 min … now + 10 years (never past the
+ * CA's notAfter), keyUsage digitalSignature and EKU serverAuth + clientAuth.
+ *
+ * @throws {JacoError} `csr_invalid` when the CSR does not parse, is not Ed25519, its signature is
+ *   bad, its subject is not a single valid CN, or it names someone other than `expectedHostname`
+ * @throws {JacoError} `ca_missing` when the CA cert or key is empty
+ * @throws {JacoError} `rand_failed` when the random source fails
+ * @throws {CaMaterialError} when the stored CA cert and key do not parse or do not belong together
+ */
+export async function signNodeCsr(options: {
+  caCertPem: string;
+  caKeyPem: string;
+  csrPem: string;
+  now: Date;
+  /** When set, the CSR's CN and DNS SANs must be exactly this name. */
+  expectedHostname?: string;
+  random?: RandomSource;
+}): Promise<string> {
+  if (!options.caCertPem.trim() || !options.caKeyPem.trim()) {
+    throw new JacoError("ca_missing", "cluster ca is missing from state");
+  }
+  const csr = await parseVerifiedCsr(options.csrPem);
+  const cns = csr.subjectName.getField("CN");
+  if (cns.length !== 1 || csr.subjectName.toJSON().length !== 1) {
+    throw csrInvalid(`csr_pem subject "${csr.subject}" must be a single CN`);
+  }
+  const commonName = cns[0];
+  const { dnsNames, ips } = namesOf(csrSans(csr));
+  const expected = options.expectedHostname;
+  if (
+    expected !== undefined &&
+    (commonName !== expected || dnsNames.some((name) => name !== expected))
+  ) {
+    throw csrInvalid(
+      `csr_pem names "${commonName}" (dns ${dnsNames.join(",")}), expected "${expected}"`,
+    );
+  }
+  if (
+    ![commonName, ...dnsNames].every((name) => HOSTNAME.test(name) || isIpv4(name) || isIpv6(name))
+  ) {
+    throw csrInvalid(
+      `csr_pem names "${[commonName, ...dnsNames].join(",")}" are not all valid host names`,
+    );
+  }
+  let caCert: x509.X509Certificate;
+  try {
+    caCert = new x509.X509Certificate(options.caCertPem);
+  } catch (cause) {
+    throw new CaMaterialError("ca cert does not parse", { cause });
+  }
+  const caKey = await importSigningKey(options.caKeyPem);
+  const validity = tenYearValidity(options.now);
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerialHex(options.random),
+    subject: new x509.Name([{ CN: [commonName] }]),
+    issuer: caCert.subjectName,
+    notBefore: validity.notBefore,
+    notAfter: validity.notAfter < caCert.notAfter ? validity.notAfter : caCert.notAfter,
+    publicKey: csr.publicKey,
+    signingKey: caKey,
+    signingAlgorithm: KEY_ALGORITHM,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([
+        x509.ExtendedKeyUsage.serverAuth,
+        x509.ExtendedKeyUsage.clientAuth,
+      ]),
+      sanExtension(dnsNames, ips),
+      await x509.SubjectKeyIdentifierExtension.create(csr.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
+    ],
+  });
+  const certPem = cert.toString("pem") + "\n";
+  if (!await verifyIssuedBy(certPem, options.caCertPem)) {
+    throw new CaMaterialError("ca key does not belong to the ca cert");
+  }
+  return certPem;
+}
+
+/**
+ * SHA-256 of the certificate's DER encoding as 64 lowercase hex characters
+ * (the form of `Node.server_cert_fingerprint` and of CA pinning).
+ *
+ * @throws {JacoError} `validation_failed` when the PEM is not a certificate
+ */
+export async function certificateFingerprint(certPem: string): Promise<string> {
+  const cert = parseCertificate(certPem, "certificate");
+  const digest = await crypto.subtle.digest("SHA-256", cert.rawData);
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The CN and subjectAltNames of a certificate.
+ *
+ * @throws {JacoError} `validation_failed` when the PEM is not a certificate
+ */
+export function certificateIdentity(certPem: string): CertificateIdentity {
+  const cert = parseCertificate(certPem, "certificate");
+  const commonName = cert.subjectName.getField("CN")[0] ?? "";
+  return { commonName, ...namesOf(cert.getExtension(x509.SubjectAlternativeNameExtension)) };
+}
+
+/**
+ * True when `certPem` names `caPem`'s subject as issuer, its signature
+ * verifies under the CA's public key, and the CA is a CA (basicConstraints
+ * CA:true). Validity dates are not checked: TLS does that at handshake time.
+ *
+ * @throws {JacoError} `validation_failed` when either PEM is not a certificate
+ */
+export async function verifyIssuedBy(certPem: string, caPem: string): Promise<boolean> {
+  const cert = parseCertificate(certPem, "certificate");
+  const ca = parseCertificate(caPem, "ca certificate");
+  if (!ca.getExtension(x509.BasicConstraintsExtension)?.ca) return false;
+  if (cert.issuer !== ca.subject) return false;
+  try {
+    return await cert.verify({ publicKey: ca.publicKey, signatureOnly: true });
+  } catch {
+    // A key of another algorithm than the signature's throws instead of returning false: not issued by it.
+    return false;
+  }
+}
+
+/** One address of a network interface, as `Deno.networkInterfaces()` lists them. */
+export interface LocalInterface {
+  name: string;
+  family: "IPv4" | "IPv6";
+  address: string;
+  /** False when the link is down; `Deno.networkInterfaces()` does not say, so absent means up. */
+  up?: boolean;
+}
+
+const VIRTUAL_BRIDGE = /^(docker0$|docker_gwbridge$|br-|veth|virbr)/;
+const OVERLAY = /^(tailscale|tun|tap|wg|jaco)/;
+
+/** 1 = RFC 1918 on a non-overlay interface, 2 = overlay interface or CGNAT, undefined = not usable. */
+function addressClass(face: LocalInterface): 1 | 2 | undefined {
+  const [a, b] = ipv4Octets(face.address);
+  const cgnat = a === 100 && b >= 64 && b <= 127;
+  const rfc1918 = a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+  if (!cgnat && !rfc1918) return undefined; // loopback, link-local, multicast, public, 0/8 …
+  return OVERLAY.test(face.name) || cgnat ? 2 : 1;
+}
+
+/**
+ * The local IPv4 addresses a node certificate names (cluster.md §2 step 5):
+ * up interfaces only, no virtual bridges (`docker0`, `docker_gwbridge`,
+ * `br-*`, `veth*`, `virbr*`), and only private addresses (RFC 1918 or CGNAT
+ * 100.64/10), which rules out loopback, link-local, multicast and public
+ * ones. Ordered like advertise detection: RFC 1918 on a non-overlay interface
+ * first, then overlay (`tailscale*`, `tun*`, `tap*`, `wg*`, `jaco*`) or
+ * CGNAT, then by interface name and address; de-duplicated.
+ *
+ * @example
+ * ```ts
+ * usableLocalIps(Deno.networkInterfaces()); // ["192.168.1.20", "100.101.7.3"]
+ * ```
+ */
+export function usableLocalIps(interfaces: readonly LocalInterface[]): string[] {
+  const candidates: { rank: 1 | 2; name: string; address: string }[] = [];
+  for (const face of interfaces) {
+    if (face.family !== "IPv4" || face.up === false || !isIpv4(face.address)) continue;
+    if (VIRTUAL_BRIDGE.test(face.name)) continue;
+    const rank = addressClass(face);
+    if (rank !== undefined) candidates.push({ rank, name: face.name, address: face.address });
+  }
+  candidates.sort((x, y) =>
+    x.rank - y.rank || compareText(x.name, y.name) || compareText(x.address, y.address)
+  );
+  return [...new Set(candidates.map((candidate) => candidate.address))];
+}
+
+function compareText(x: string, y: string): number {
+  return x < y ? -1 : x > y ? 1 : 0;
+}
