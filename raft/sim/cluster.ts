@@ -87,6 +87,21 @@ function nullMachine(): SimStateMachine {
   return { apply() {}, snapshot: () => new Uint8Array(0), restore() {} };
 }
 
+/**
+ * Work (events run plus `Ready`s handled) allowed at one virtual instant. Virtual time
+ * only advances between instants, so a message storm with zero delay would otherwise
+ * spin forever; far above what any healthy instant needs (a few thousand).
+ */
+export const MAX_WORK_PER_INSTANT = 2_000_000;
+
+/** Thrown when one virtual instant exceeds {@link MAX_WORK_PER_INSTANT}: a livelock. */
+export class SimLivelockError extends Error {
+  constructor(atMs: number) {
+    super(`livelock: more than ${MAX_WORK_PER_INSTANT} events at virtual time ${atMs}ms`);
+    this.name = "SimLivelockError";
+  }
+}
+
 /** A seeded, virtual-time raft cluster for tests and the `sim` task. */
 export class SimCluster {
   #options: SimClusterOptions;
@@ -103,6 +118,8 @@ export class SimCluster {
   #rejectedAppends = 0;
   #byType: Record<string, number> = {};
   #now = 0;
+  #instantMs = -1;
+  #workAtInstant = 0;
 
   /** Boots `options.nodes` as one cluster; nothing runs until `runFor`/`runUntil`. */
   constructor(options: SimClusterOptions) {
@@ -181,12 +198,22 @@ export class SimCluster {
       if (at === undefined || at > end) break;
       const event = this.#queue.pop()!;
       this.#now = event.atMs;
+      this.#chargeWork();
       event.run();
       this.#flush();
       if (pred()) return true;
     }
     this.#now = end;
     return false;
+  }
+
+  /** Counts one unit of work at the current instant; throws {@link SimLivelockError} past the cap. */
+  #chargeWork(): void {
+    if (this.#now !== this.#instantMs) {
+      this.#instantMs = this.#now;
+      this.#workAtInstant = 0;
+    }
+    if (++this.#workAtInstant > MAX_WORK_PER_INSTANT) throw new SimLivelockError(this.#now);
   }
 
   /** Processes every pending `Ready` until the cluster is quiescent at this instant. */
@@ -196,6 +223,7 @@ export class SimCluster {
       busy = false;
       for (const member of this.#members.values()) {
         while (member.node?.hasReady()) {
+          this.#chargeWork();
           this.#handleReady(member, member.node);
           busy = true;
         }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { SafetyChecker } from "./_safety.ts";
-import { SimCluster } from "./cluster.ts";
+import { SimCluster, SimLivelockError } from "./cluster.ts";
 import { EntryType } from "../types.ts";
 
 function history(seed: number): string[] {
@@ -96,4 +96,24 @@ Deno.test("SafetyChecker.logMatching() flags logs that agree late but differ ear
     entries: [e(1, 1, 7), e(2, 2, 2)],
   }]]);
   assert.match(safety.logMatching(bad)[0], /differ at 1/);
+});
+
+Deno.test("SimCluster turns a zero-delay event storm into SimLivelockError instead of hanging", () => {
+  const cluster = new SimCluster({ seed: 1, nodes: ["a"] });
+  const storm = () => cluster.schedule(cluster.now, storm);
+  cluster.schedule(50, storm);
+  assert.throws(() => cluster.runFor(100), SimLivelockError);
+});
+
+Deno.test("SimCluster allows heavy but finite work at one instant", () => {
+  const cluster = new SimCluster({ seed: 1, nodes: ["a", "b", "c"] });
+  assert.ok(cluster.runUntil(() => cluster.leader() !== undefined, 5_000));
+  const leader = cluster.leader()!;
+  let applied = 0;
+  cluster.onApply((id, entry) => id === leader && entry.data.length === 1 && applied++);
+  cluster.schedule(cluster.now, () => {
+    for (let i = 0; i < 5_000; i++) cluster.propose(leader, new Uint8Array([i & 0xff]));
+  });
+  cluster.runFor(2_000);
+  assert.equal(applied, 5_000);
 });
