@@ -6,6 +6,9 @@
  *
  * Extra arguments are passed to `deno test` (e.g. a path or `--filter`).
  *
+ * A watchdog (`JACO_TEST_TIMEOUT_MIN`, default 45 minutes) kills a run that
+ * hangs, so CI fails with a summary line instead of running out its time.
+ *
  * @module
  */
 
@@ -19,7 +22,15 @@ try {
     stdout: "inherit",
     stderr: "inherit",
   }).spawn();
+  const timeoutMin = Number(Deno.env.get("JACO_TEST_TIMEOUT_MIN") ?? "45");
+  let timedOut = false;
+  const watchdog = setTimeout(() => {
+    timedOut = true;
+    console.error(`tests: no end after ${timeoutMin} min; killing deno test`);
+    child.kill("SIGKILL");
+  }, timeoutMin * 60_000);
   const status = await child.status;
+  clearTimeout(watchdog);
   let report = "";
   try {
     report = await Deno.readTextFile(junitPath);
@@ -27,7 +38,7 @@ try {
     // No report means deno test died before writing one; the summary below counts that as a failure.
   }
   const summary = summarizeJunit(report);
-  const failed = summary.failed + (status.success || summary.failed > 0 ? 0 : 1);
+  const failed = summary.failed + (status.success || (summary.failed > 0 && !timedOut) ? 0 : 1);
   console.log(`tests: ${summary.passed} passed, ${failed} failed, ${summary.skipped} skipped`);
   Deno.exit(status.success ? 0 : 1);
 } finally {
