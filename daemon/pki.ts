@@ -36,6 +36,8 @@ import {
   x509,
 } from "./_x509.ts";
 
+export { CaMaterialError };
+
 /** Common name of the cluster CA. */
 export const CLUSTER_CA_NAME = "JACO Cluster CA";
 
@@ -343,7 +345,9 @@ function addressClass(face: LocalInterface): 1 | 2 | undefined {
  * 100.64/10), which rules out loopback, link-local, multicast and public
  * ones. Ordered like advertise detection: RFC 1918 on a non-overlay interface
  * first, then overlay (`tailscale*`, `tun*`, `tap*`, `wg*`, `jaco*`) or
- * CGNAT, then by interface name and address; de-duplicated.
+ * CGNAT, then by interface name and address; de-duplicated. The first
+ * entry is therefore the address advertise detection picks for an
+ * unspecified host (auth-and-config.md §9.2); none means "pin addresses".
  *
  * @example
  * ```ts
