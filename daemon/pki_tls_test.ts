@@ -170,6 +170,7 @@ const echoService = {
 async function grpcCall(
   clientPair: CertAndKey,
   serverPair: CertAndKey,
+  targetName = "node-a",
 ): Promise<{ reply?: string; error?: string; seen: string[] }> {
   const seen: string[] = [];
   const grpcServer = new grpc.Server();
@@ -202,7 +203,7 @@ async function grpcCall(
       Buffer.from(clientPair.keyPem),
       Buffer.from(clientPair.certPem),
     ),
-    { "grpc.ssl_target_name_override": "node-a" },
+    { "grpc.ssl_target_name_override": targetName },
   );
   try {
     return await new Promise((resolve) => {
@@ -235,6 +236,13 @@ Deno.test("grpc-js server refuses a client cert issued by another CA", async () 
 
 Deno.test("grpc-js client refuses a server cert issued by another CA", async () => {
   const result = await grpcCall(client, await nodeCert(otherCa, "node-a"));
+  assert.equal(result.reply, undefined);
+  assert.ok(result.error);
+  assert.deepEqual(result.seen, []);
+});
+
+Deno.test("grpc-js client refuses a cluster-signed server cert that does not name the dialled node", async () => {
+  const result = await grpcCall(client, server, "node-z");
   assert.equal(result.reply, undefined);
   assert.ok(result.error);
   assert.deepEqual(result.seen, []);
