@@ -1,13 +1,15 @@
 /**
- * Low-level X.509 helpers shared by `pki.ts`: the one place that loads
+ * Low-level X.509 helpers behind `pki.ts`: the one place that loads
  * `@peculiar/x509` (which needs `reflect-metadata` first and the WebCrypto
- * provider set), PEM encoding, random serials, validity windows and IP
- * address parsing.
+ * provider set), PEM encoding, random serials, validity windows, IP address
+ * parsing, and the read side (fingerprint, names, issuer check), which
+ * `pki.ts` re-exports.
  *
  * @module
  */
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
+import { JacoError } from "../proto/errors.ts";
 import { randomBytes, type RandomSource } from "./secrets.ts";
 
 x509.cryptoProvider.set(crypto);
@@ -119,4 +121,75 @@ export function isIpv6(text: string): boolean {
 export function ipv4Octets(ip: string): [number, number, number, number] {
   const [a, b, c, d] = ip.split(".").map(Number);
   return [a, b, c, d];
+}
+
+/** Who a certificate names. */
+export interface CertificateIdentity {
+  commonName: string;
+  dnsNames: string[];
+  ips: string[];
+}
+
+function parseCertificate(pem: string, field: string): x509.X509Certificate {
+  try {
+    return new x509.X509Certificate(pem);
+  } catch (cause) {
+    throw new JacoError("validation_failed", `${field} is not a PEM certificate`, { field }, {
+      cause,
+    });
+  }
+}
+
+/** The DNS and IP names of a subjectAltName extension (none when absent). */
+export function namesOf(
+  extension: x509.SubjectAlternativeNameExtension | null,
+): { dnsNames: string[]; ips: string[] } {
+  const items = extension?.names.items ?? [];
+  return {
+    dnsNames: items.filter((item) => item.type === "dns").map((item) => item.value),
+    ips: items.filter((item) => item.type === "ip").map((item) => item.value),
+  };
+}
+
+/**
+ * SHA-256 of the certificate's DER encoding as 64 lowercase hex characters
+ * (the form of `Node.server_cert_fingerprint` and of CA pinning).
+ *
+ * @throws {JacoError} `validation_failed` when the PEM is not a certificate
+ */
+export async function certificateFingerprint(certPem: string): Promise<string> {
+  const cert = parseCertificate(certPem, "certificate");
+  const digest = await crypto.subtle.digest("SHA-256", cert.rawData);
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The CN and subjectAltNames of a certificate.
+ *
+ * @throws {JacoError} `validation_failed` when the PEM is not a certificate
+ */
+export function certificateIdentity(certPem: string): CertificateIdentity {
+  const cert = parseCertificate(certPem, "certificate");
+  const commonName = cert.subjectName.getField("CN")[0] ?? "";
+  return { commonName, ...namesOf(cert.getExtension(x509.SubjectAlternativeNameExtension)) };
+}
+
+/**
+ * True when `certPem` names `caPem`'s subject as issuer, its signature
+ * verifies under the CA's public key, and the CA is a CA (basicConstraints
+ * CA:true). Validity dates are not checked: TLS does that at handshake time.
+ *
+ * @throws {JacoError} `validation_failed` when either PEM is not a certificate
+ */
+export async function verifyIssuedBy(certPem: string, caPem: string): Promise<boolean> {
+  const cert = parseCertificate(certPem, "certificate");
+  const ca = parseCertificate(caPem, "ca certificate");
+  if (!ca.getExtension(x509.BasicConstraintsExtension)?.ca) return false;
+  if (cert.issuer !== ca.subject) return false;
+  try {
+    return await cert.verify({ publicKey: ca.publicKey, signatureOnly: true });
+  } catch {
+    // A key of another algorithm than the signature's throws instead of returning false: not issued by it.
+    return false;
+  }
 }

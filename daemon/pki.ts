@@ -3,10 +3,14 @@
  * auth-and-config.md §6): the self-signed cluster CA, node keys and CSRs,
  * CSR signing, and inspection of certificates.
  *
- * Keys are Ed25519 everywhere, as the spec says; `pki_test.ts` proves real
- * mutual-TLS handshakes with them through node:tls, Deno's own TLS and
- * grpc-js (Deno's TLS is rustls, which is stricter than OpenSSL: node certs
+ * Keys are Ed25519 everywhere, as the spec says; `pki_tls_test.ts` proves
+ * real handshakes with them: mutual TLS through node:tls and grpc-js, and
+ * server verification through Deno.connectTls (Deno's TLS is rustls, which is stricter than OpenSSL: node certs
  * carry EKU serverAuth + clientAuth and SANs for every dialled address).
+ * Under Deno, grpc-js cannot dial an IP over TLS unless the channel option
+ * `grpc.ssl_target_name_override` names the peer's hostname (Deno's node:tls
+ * refuses an IP as SNI servername); node certs carry the hostname as DNS SAN
+ * for exactly that, and the check is real (a wrong name is refused).
  *
  * Decisions where the spec is silent or the reference is loose:
  * - keyUsage keyEncipherment is left out of node certs: it only makes sense
@@ -14,7 +18,8 @@
  * - The signer never copies anything from the CSR but the CN and DNS/IP SANs;
  *   the subject must be a single CN and, when `expectedHostname` is given,
  *   CN and DNS SANs must be exactly that name (a joiner cannot ask for
- *   another node's identity).
+ *   another node's identity). IP SANs are copied as asked: which addresses a
+ *   joiner may claim is the join handler's policy, not the signer's.
  * - A node cert never outlives its CA: notAfter is clamped to the CA's.
  *
  * @module
@@ -23,6 +28,9 @@ import { JacoError } from "../proto/errors.ts";
 import type { RandomSource } from "./secrets.ts";
 import {
   CaMaterialError,
+  certificateFingerprint,
+  type CertificateIdentity,
+  certificateIdentity,
   fromPem,
   generateKeyPair,
   importSigningKey,
@@ -30,13 +38,16 @@ import {
   isIpv4,
   isIpv6,
   KEY_ALGORITHM,
+  namesOf,
   privateKeyPem,
   randomSerialHex,
   tenYearValidity,
+  verifyIssuedBy,
   x509,
 } from "./_x509.ts";
 
-export { CaMaterialError };
+export { CaMaterialError, certificateFingerprint, certificateIdentity, verifyIssuedBy };
+export type { CertificateIdentity };
 
 /** Common name of the cluster CA. */
 export const CLUSTER_CA_NAME = "JACO Cluster CA";
@@ -47,42 +58,15 @@ export interface CertAndKey {
   keyPem: string;
 }
 
-/** Who a certificate names. */
-export interface CertificateIdentity {
-  commonName: string;
-  dnsNames: string[];
-  ips: string[];
-}
-
 const SAN_OID = "2.5.29.17";
 const HOSTNAME =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-
-function parseCertificate(pem: string, field: string): x509.X509Certificate {
-  try {
-    return new x509.X509Certificate(pem);
-  } catch (cause) {
-    throw new JacoError("validation_failed", `${field} is not a PEM certificate`, { field }, {
-      cause,
-    });
-  }
-}
 
 function sanExtension(dnsNames: string[], ips: string[]): x509.SubjectAlternativeNameExtension {
   return new x509.SubjectAlternativeNameExtension([
     ...dnsNames.map((value) => ({ type: "dns" as const, value })),
     ...ips.map((value) => ({ type: "ip" as const, value })),
   ]);
-}
-
-function namesOf(
-  extension: x509.SubjectAlternativeNameExtension | null,
-): { dnsNames: string[]; ips: string[] } {
-  const items = extension?.names.items ?? [];
-  return {
-    dnsNames: items.filter((item) => item.type === "dns").map((item) => item.value),
-    ips: items.filter((item) => item.type === "ip").map((item) => item.value),
-  };
 }
 
 /**
@@ -272,49 +256,6 @@ export async function signNodeCsr(options: {
     throw new CaMaterialError("ca key does not belong to the ca cert");
   }
   return certPem;
-}
-
-/**
- * SHA-256 of the certificate's DER encoding as 64 lowercase hex characters
- * (the form of `Node.server_cert_fingerprint` and of CA pinning).
- *
- * @throws {JacoError} `validation_failed` when the PEM is not a certificate
- */
-export async function certificateFingerprint(certPem: string): Promise<string> {
-  const cert = parseCertificate(certPem, "certificate");
-  const digest = await crypto.subtle.digest("SHA-256", cert.rawData);
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-/**
- * The CN and subjectAltNames of a certificate.
- *
- * @throws {JacoError} `validation_failed` when the PEM is not a certificate
- */
-export function certificateIdentity(certPem: string): CertificateIdentity {
-  const cert = parseCertificate(certPem, "certificate");
-  const commonName = cert.subjectName.getField("CN")[0] ?? "";
-  return { commonName, ...namesOf(cert.getExtension(x509.SubjectAlternativeNameExtension)) };
-}
-
-/**
- * True when `certPem` names `caPem`'s subject as issuer, its signature
- * verifies under the CA's public key, and the CA is a CA (basicConstraints
- * CA:true). Validity dates are not checked: TLS does that at handshake time.
- *
- * @throws {JacoError} `validation_failed` when either PEM is not a certificate
- */
-export async function verifyIssuedBy(certPem: string, caPem: string): Promise<boolean> {
-  const cert = parseCertificate(certPem, "certificate");
-  const ca = parseCertificate(caPem, "ca certificate");
-  if (!ca.getExtension(x509.BasicConstraintsExtension)?.ca) return false;
-  if (cert.issuer !== ca.subject) return false;
-  try {
-    return await cert.verify({ publicKey: ca.publicKey, signatureOnly: true });
-  } catch {
-    // A key of another algorithm than the signature's throws instead of returning false: not issued by it.
-    return false;
-  }
 }
 
 /** One address of a network interface, as `Deno.networkInterfaces()` lists them. */
