@@ -267,7 +267,9 @@ export interface LocalInterface {
   up?: boolean;
 }
 
-const VIRTUAL_BRIDGE = /^(docker0$|docker_gwbridge$|br-|veth|virbr)/;
+// `jaco-*` are JACO's own container bridges (networking.md §1, `jaco-<h>-<h>`); they hold
+// container gateways, not host addresses. `jaco0` (the WireGuard link) stays an overlay.
+const VIRTUAL_BRIDGE = /^(docker0$|docker_gwbridge$|br-|veth|virbr|jaco-)/;
 const OVERLAY = /^(tailscale|tun|tap|wg|jaco)/;
 
 /** 1 = RFC 1918 on a non-overlay interface, 2 = overlay interface or CGNAT, undefined = not usable. */
@@ -282,7 +284,7 @@ function addressClass(face: LocalInterface): 1 | 2 | undefined {
 /**
  * The local IPv4 addresses a node certificate names (cluster.md §2 step 5):
  * up interfaces only, no virtual bridges (`docker0`, `docker_gwbridge`,
- * `br-*`, `veth*`, `virbr*`), and only private addresses (RFC 1918 or CGNAT
+ * `br-*`, `veth*`, `virbr*`, and JACO's container bridges `jaco-*`), and only private addresses (RFC 1918 or CGNAT
  * 100.64/10), which rules out loopback, link-local, multicast and public
  * ones. Ordered like advertise detection: RFC 1918 on a non-overlay interface
  * first, then overlay (`tailscale*`, `tun*`, `tap*`, `wg*`, `jaco*`) or

@@ -322,11 +322,20 @@ Deno.test("usableLocalIps() keeps private IPv4 of up, non-bridge interfaces, LAN
     face("virbr0", "192.168.122.1"),
     face("eth4", "172.16.5.5", { up: false }),
     face("wg-jaco", "10.99.0.1"),
+    face("jaco0", "100.96.0.4"),
+    face("jaco-1a2b-3c4d", "10.244.3.1"),
     face("eth5", "172.31.0.2"),
     face("eth6", "172.32.0.2"),
     face("eth0:1", "10.0.0.5"),
   ]);
-  assert.deepEqual(ips, ["10.0.0.5", "192.168.1.20", "172.31.0.2", "100.101.7.3", "10.99.0.1"]);
+  assert.deepEqual(ips, [
+    "10.0.0.5",
+    "192.168.1.20",
+    "172.31.0.2",
+    "100.96.0.4",
+    "100.101.7.3",
+    "10.99.0.1",
+  ]);
 });
 
 Deno.test("usableLocalIps() returns nothing when only loopback and public addresses exist", () => {
