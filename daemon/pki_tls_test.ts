@@ -247,3 +247,37 @@ Deno.test("grpc-js client refuses a cluster-signed server cert that does not nam
   assert.ok(result.error);
   assert.deepEqual(result.seen, []);
 });
+
+Deno.test("Deno.connectTls presents an Ed25519 node cert that a node:tls server verifies", async () => {
+  const seen: string[] = [];
+  const tlsServer = tls.createServer({
+    cert: server.certPem,
+    key: server.keyPem,
+    ca: ca.certPem,
+    requestCert: true,
+    rejectUnauthorized: true,
+  }, (socket) => {
+    if (socket.authorized) seen.push(String(socket.getPeerCertificate().subject?.CN));
+    socket.end("ok");
+  });
+  await new Promise<void>((resolve) => tlsServer.listen(0, "127.0.0.1", resolve));
+  try {
+    const conn = await Deno.connectTls({
+      hostname: "127.0.0.1",
+      port: (tlsServer.address() as { port: number }).port,
+      caCerts: [ca.certPem],
+      cert: client.certPem,
+      key: client.keyPem,
+    });
+    try {
+      const buffer = new Uint8Array(2);
+      const read = await conn.read(buffer);
+      assert.equal(new TextDecoder().decode(buffer.subarray(0, read ?? 0)), "ok");
+    } finally {
+      conn.close();
+    }
+  } finally {
+    await new Promise<void>((resolve) => tlsServer.close(() => resolve()));
+  }
+  assert.deepEqual(seen, ["node-b"]);
+});
