@@ -6,8 +6,9 @@
  * Keys are Ed25519 everywhere, as the spec says; `pki_tls_test.ts` proves
  * real handshakes with them: mutual TLS through node:tls and grpc-js, and
  * Deno.connectTls both verifying a server and presenting a client cert
- * (Deno.listenTls cannot ask for client certs at all) (Deno's TLS is rustls, which is stricter than OpenSSL: node certs
- * carry EKU serverAuth + clientAuth and SANs for every dialled address).
+ * (Deno.listenTls cannot ask for client certs at all). Deno's TLS is rustls,
+ * stricter than OpenSSL: node certs carry EKU serverAuth + clientAuth and
+ * SANs for every dialled address.
  * Under Deno, grpc-js cannot dial an IP over TLS unless the channel option
  * `grpc.ssl_target_name_override` names the peer's hostname (Deno's node:tls
  * refuses an IP as SNI servername); node certs carry the hostname as DNS SAN
