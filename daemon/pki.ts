@@ -184,7 +184,8 @@ async function parseVerifiedCsr(csrPem: string): Promise<x509.Pkcs10CertificateR
  * CA's notAfter), keyUsage digitalSignature and EKU serverAuth + clientAuth.
  *
  * @throws {JacoError} `csr_invalid` when the CSR does not parse, is not Ed25519, its signature is
- *   bad, its subject is not a single valid CN, or it names someone other than `expectedHostname`
+ *   bad, its subject is not a single valid CN, it has no DNS/IP SAN, or it names someone other
+ *   than `expectedHostname`
  * @throws {JacoError} `ca_missing` when the CA cert or key is empty
  * @throws {JacoError} `rand_failed` when the random source fails
  * @throws {CaMaterialError} when the stored CA cert and key do not parse or do not belong together
@@ -208,6 +209,10 @@ export async function signNodeCsr(options: {
   }
   const commonName = cns[0];
   const { dnsNames, ips } = namesOf(csrSans(csr));
+  if (dnsNames.length === 0 && ips.length === 0) {
+    // rustls matches only subjectAltNames, never the CN, so such a cert could not serve TLS.
+    throw csrInvalid(`csr_pem for "${commonName}" names no DNS or IP subjectAltName`);
+  }
   const expected = options.expectedHostname;
   if (
     expected !== undefined &&

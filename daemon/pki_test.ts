@@ -257,6 +257,28 @@ Deno.test("signNodeCsr() refuses a CSR whose subject carries more than one CN", 
   );
 });
 
+Deno.test("signNodeCsr() refuses a CSR without DNS or IP subjectAltNames", async () => {
+  const keys = await crypto.subtle.generateKey("Ed25519", true, [
+    "sign",
+    "verify",
+  ]) as CryptoKeyPair;
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: "CN=node-1",
+    keys,
+    signingAlgorithm: { name: "Ed25519" },
+  });
+  await assertJacoError(
+    signNodeCsr({
+      caCertPem: ca.certPem,
+      caKeyPem: ca.keyPem,
+      csrPem: csr.toString("pem"),
+      now: NOW,
+    }),
+    "csr_invalid",
+    /no DNS or IP subjectAltName/,
+  );
+});
+
 Deno.test("signNodeCsr() reports absent CA material as ca_missing and mismatched as CaMaterialError", async () => {
   const node = await createNodeKeyAndCsr({ hostname: "node-1", ips: [] });
   await assertJacoError(
