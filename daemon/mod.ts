@@ -17,3 +17,17 @@ export {
 export type { CertAndKey, CertificateIdentity, LocalInterface } from "./pki.ts";
 export { hashSecret, newSecretHex, parseBearer, randomBytes, secretsEqual } from "./secrets.ts";
 export type { RandomSource } from "./secrets.ts";
+export { letsEncryptProduction, letsEncryptStaging, parseDaemonConfig } from "./config.ts";
+export type { DaemonConfig } from "./config.ts";
+export { defaultConfigPath, loadDaemonConfig } from "./config_load.ts";
+export type { LoadDaemonConfigOptions, LoadedDaemonConfig } from "./config_load.ts";
+export type { HostPort } from "./host_port.ts";
+export { formatHostPort } from "./host_port.ts";
+export { chooseLogLevel, LogLevel, parseLogLevel } from "./config_log_level.ts";
+export type { LogLevelChoice } from "./config_log_level.ts";
+export { pickAdvertiseAddress, resolveAddresses } from "./addresses.ts";
+export type { ResolvedAddresses } from "./addresses.ts";
+export { readHostInterfaces } from "./host_interfaces.ts";
+export { readTextFileIfExists } from "./config_file.ts";
+export { resolverForwarders } from "./dns_forwarders.ts";
+export type { ResolverForwarders } from "./dns_forwarders.ts";
