@@ -5,6 +5,10 @@
  *   --jaco tests/samples/jaco.yaml` process (goal < 300 ms), median and p90
  *   over `--runs` runs (default 15) after one unmeasured warm-up that fills
  *   Deno's module cache.
+ * - `validate_cold_bundle_*`: the same with the one-file bundle that releases
+ *   ship (`deno task bundle`), built into a temp dir first. Most of the
+ *   from-source time is Deno loading the `yaml` package's many CommonJS files;
+ *   the bundle loads one file.
  * - `validate_300_services_*`: in-process `validateManifests` on a generated
  *   300-service compose file plus a jaco.yaml overriding every service.
  *
@@ -12,6 +16,8 @@
  */
 
 import { validateManifests } from "../../compose/mod.ts";
+import { bundleProgram } from "../release/bundle.ts";
+import { programs } from "../release/_programs.ts";
 
 const root = new URL("../../", import.meta.url);
 
@@ -26,10 +32,10 @@ function report(name: string, samplesMs: number[]): void {
   console.log(`${name}_p90 ${percentile(sorted, 0.9).toFixed(1)} ms`);
 }
 
-async function coldRun(): Promise<number> {
+async function coldRun(entry: string): Promise<number> {
   const started = performance.now();
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "cli/main.ts", "validate", "--jaco", "tests/samples/jaco.yaml"],
+    args: ["run", "-A", entry, "validate", "--jaco", "tests/samples/jaco.yaml"],
     cwd: root,
     stdin: "null",
   }).output();
@@ -76,10 +82,27 @@ function flag(args: string[], name: string, fallback: number): number {
 /** Runs the benchmark; `--runs N` sets the cold-start sample count (min 10). */
 export async function run(args: string[]): Promise<void> {
   const runs = Math.max(10, flag(args, "runs", 15));
-  await coldRun();
+  await coldRun("cli/main.ts");
   const cold: number[] = [];
-  for (let i = 0; i < runs; i++) cold.push(await coldRun());
+  for (let i = 0; i < runs; i++) cold.push(await coldRun("cli/main.ts"));
   report("validate_cold", cold);
+
+  const outDir = await Deno.makeTempDir({ prefix: "jaco-bench-bundle-" });
+  try {
+    const jaco = programs.find((program) => program.name === "jaco")!;
+    const bundled = await bundleProgram(jaco, {
+      root,
+      outDir: new URL(`file://${outDir}/`),
+      deno: Deno.execPath(),
+    });
+    if (bundled.status !== "bundled") throw new Error(`bundle skipped: ${bundled.reason}`);
+    await coldRun(bundled.path);
+    const coldBundle: number[] = [];
+    for (let i = 0; i < runs; i++) coldBundle.push(await coldRun(bundled.path));
+    report("validate_cold_bundle", coldBundle);
+  } finally {
+    await Deno.remove(outDir, { recursive: true });
+  }
 
   const stack = generateStack(300);
   validateManifests(stack);
