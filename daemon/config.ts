@@ -28,7 +28,7 @@
  */
 
 import { ErrorCode, JacoError } from "../proto/errors.ts";
-import { parse as parseYaml } from "yaml";
+import { parseAllDocuments } from "yaml";
 import {
   checkAcmeCa,
   checkForwarders,
@@ -124,16 +124,7 @@ export function parseDaemonConfig(
   source: string,
   host: { hostname: string },
 ): DaemonConfig {
-  let document: unknown;
-  try {
-    document = parseYaml(text, { uniqueKeys: true });
-  } catch (error) {
-    // The first line holds the reason and position; the rest is a source excerpt.
-    const reason = String((error as Error)?.message ?? error).split("\n")[0].replace(/:$/, "");
-    throw new JacoError(ErrorCode.parse_failed, `cannot parse ${source}: ${reason}`, { source }, {
-      cause: error,
-    });
-  }
+  const document = decodeYaml(text, source);
   try {
     return buildConfig(document ?? {}, host.hostname);
   } catch (error) {
@@ -141,6 +132,37 @@ export function parseDaemonConfig(
     const details: Record<string, string> = { field: error.field, source };
     if (error.value !== undefined) details.value = error.value;
     throw new JacoError(ErrorCode.validation_failed, error.message, details);
+  }
+}
+
+/**
+ * One YAML 1.2 document (core schema: `yes`/`on` stay strings) as plain
+ * values. Warnings count as errors: an unresolved tag (`!foo`) in a closed
+ * schema is a mistake, not something to drop silently.
+ */
+function decodeYaml(text: string, source: string): unknown {
+  const failed = (problem: unknown) => {
+    // The first line holds the reason and position; the rest is a source excerpt.
+    const reason = String((problem as Error)?.message ?? problem).split("\n")[0].replace(/:$/, "");
+    return new JacoError(ErrorCode.parse_failed, `cannot parse ${source}: ${reason}`, { source }, {
+      cause: problem,
+    });
+  };
+  let documents;
+  try {
+    documents = parseAllDocuments(text, { uniqueKeys: true, logLevel: "silent" });
+  } catch (error) {
+    throw failed(error); // the parser itself giving up (absurd nesting) is still bad input
+  }
+  if (documents.length > 1) throw failed(`found ${documents.length} YAML documents, expected one`);
+  const document = documents[0];
+  if (!document) return null;
+  const problem = document.errors[0] ?? document.warnings[0];
+  if (problem) throw failed(problem);
+  try {
+    return document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw failed(error); // alias expansion beyond the budget
   }
 }
 

@@ -162,6 +162,19 @@ Deno.test("parseDaemonConfig() reports YAML syntax errors as parse_failed with t
   assert.match(failure("a: 1\na: 2\n").message, /line 2, column 1/);
 });
 
+Deno.test("parseDaemonConfig() refuses unresolved YAML tags and alias bombs as parse_failed", () => {
+  const tagged = failure("data_dir: !secret /var/lib/jaco\n");
+  assert.equal(tagged.code, "parse_failed");
+  assert.match(tagged.message, /tag/i);
+  // Each anchor repeats the previous one ten times: 10^8 nodes if expanded.
+  const names = "abcdefgh";
+  const bomb = [`a: &a [${Array(10).fill("x").join(", ")}]`];
+  for (let i = 1; i < names.length; i++) {
+    bomb.push(`${names[i]}: &${names[i]} [${Array(10).fill(`*${names[i - 1]}`).join(", ")}]`);
+  }
+  assert.equal(failure(bomb.join("\n")).code, "parse_failed");
+});
+
 Deno.test("parseDaemonConfig() refuses empty required strings", () => {
   for (
     const key of [
