@@ -23,6 +23,11 @@
  *   addresses; duplicates after normalisation are dropped.
  * - Durations in messages print like Go (`10m0s`), as the bounds in the same
  *   message do.
+ * - YAML is 1.2 core schema (`yes`/`on` are strings, so `acme_enabled: yes` is
+ *   refused as a wrong type); duplicate keys, several documents, unresolved
+ *   tags and alias bombs are `parse_failed`.
+ * - Durations are strings; a bare number is refused (its unit would be a guess)
+ *   except `0`, which the spec gives as "use the default".
  *
  * @module
  */

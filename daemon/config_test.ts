@@ -95,6 +95,8 @@ Deno.test("parseDaemonConfig() refuses unknown keys at any level, naming the dot
   assertRefused("dat_dir: /x\n", "dat_dir", 'unknown key "dat_dir"');
   assertRefused("dns:\n  forwarder: [1.1.1.1]\n", "dns.forwarder", 'unknown key "dns.forwarder"');
   assertRefused("<<: {wg_port: 1}\n", "<<", 'unknown key "<<"');
+  assertRefused("__proto__: {wg_port: 1}\n", "__proto__", 'unknown key "__proto__"');
+  assertRefused("dns:\n  constructor: 1\n", "dns.constructor", 'unknown key "dns.constructor"');
 });
 
 Deno.test("parseDaemonConfig() refuses a document or dns section that is not a mapping", () => {
