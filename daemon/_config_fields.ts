@@ -11,7 +11,11 @@ import { formatDuration, parseSignedDurationMs } from "./_config_duration.ts";
 import { formatHostPort, type HostPort, parseHostPort } from "./host_port.ts";
 import { formatIPv4, ipv4InNetwork, ipv4ValueOf, parseIPv4Cidr } from "./_config_ip.ts";
 
-/** One rule violation: the dotted field and the full message (spec wording). */
+/**
+ * One rule violation: the dotted field and the full message (spec wording).
+ * Values in messages are JSON-quoted, which reads as the spec's `"<v>"` and
+ * keeps a value with a newline or quote from breaking the one-line message.
+ */
 export class ConfigIssue extends Error {
   constructor(readonly field: string, message: string, readonly value?: string) {
     super(message);
@@ -87,7 +91,9 @@ export function checkNodeName(name: string, field: string): string {
   if (name.length > 63 || !nodeNamePattern.test(name)) {
     throw new ConfigIssue(
       field,
-      `${field} "${name}" must be a DNS label (lowercase letters, digits and '-', at most 63 characters)`,
+      `${field} ${
+        JSON.stringify(name)
+      } must be a DNS label (lowercase letters, digits and '-', at most 63 characters)`,
       name,
     );
   }
@@ -98,7 +104,9 @@ export function checkNodeName(name: string, field: string): string {
 export function readAddress(value: unknown, field: string): HostPort {
   const text = readRequiredString(value, field);
   const parsed = parseHostPort(text);
-  if (!parsed.ok) throw new ConfigIssue(field, `${field} "${text}" ${parsed.reason}`, text);
+  if (!parsed.ok) {
+    throw new ConfigIssue(field, `${field} ${JSON.stringify(text)} ${parsed.reason}`, text);
+  }
   return parsed.value;
 }
 
@@ -107,12 +115,16 @@ export function readIpamPool(value: unknown): string {
   const text = readRequiredString(value, "ipam_pool");
   const network = parseIPv4Cidr(text);
   if (!network) {
-    throw new ConfigIssue("ipam_pool", `ipam_pool "${text}" must be an IPv4 CIDR`, text);
+    throw new ConfigIssue(
+      "ipam_pool",
+      `ipam_pool ${JSON.stringify(text)} must be an IPv4 CIDR`,
+      text,
+    );
   }
   if (network.prefix !== 16) {
     throw new ConfigIssue(
       "ipam_pool",
-      `ipam_pool "${text}" must be a /16 (got /${network.prefix})`,
+      `ipam_pool ${JSON.stringify(text)} must be a /16 (got /${network.prefix})`,
       text,
     );
   }
@@ -160,7 +172,7 @@ export function checkAcmeCa(text: string): string {
   // The WHATWG parser repairs `https:///dir` into host `dir`; an operator's URL must name its host.
   const namesHost = /^https:\/\/[^/\\]/i.test(text);
   if (text !== "" && (url?.protocol !== "https:" || url.hostname === "" || !namesHost)) {
-    throw new ConfigIssue("acme_ca", `acme_ca "${text}" must be an https URL`, text);
+    throw new ConfigIssue("acme_ca", `acme_ca ${JSON.stringify(text)} must be an https URL`, text);
   }
   return text;
 }
@@ -195,10 +207,10 @@ export function checkForwarders(entries: readonly string[], ipamPool: string): s
     const parsed = parseHostPort(entry.trim(), 53);
     if (!parsed.ok) {
       const reason = parsed.reason === "must be host:port" ? "must be host[:port]" : parsed.reason;
-      throw new ConfigIssue(field, `${field} "${entry}" ${reason}`, entry);
+      throw new ConfigIssue(field, `${field} ${JSON.stringify(entry)} ${reason}`, entry);
     }
     const loop = forwarderLoopReason(parsed.value.host, ipamPool);
-    if (loop) throw new ConfigIssue(field, `${field} "${entry}" ${loop}`, entry);
+    if (loop) throw new ConfigIssue(field, `${field} ${JSON.stringify(entry)} ${loop}`, entry);
     const text = formatHostPort(parsed.value);
     if (!normalized.includes(text)) normalized.push(text);
   });

@@ -183,7 +183,7 @@ function presentKeys(
   const present = new Map<string, unknown>();
   for (const [key, item] of Object.entries(value)) {
     const path = field ? `${field}.${key}` : key;
-    if (!allowed.has(key)) throw new ConfigIssue(path, `unknown key "${path}"`);
+    if (!allowed.has(key)) throw new ConfigIssue(path, `unknown key ${JSON.stringify(path)}`);
     if (item !== null) present.set(key, item);
   }
   return present;
@@ -207,7 +207,7 @@ function buildConfig(document: unknown, hostname: string): DaemonConfig {
   if (new TextEncoder().encode(unixSocket).length > maxUnixSocketPathBytes) {
     throw new ConfigIssue(
       "unix_socket",
-      `unix_socket "${unixSocket}" is longer than ${maxUnixSocketPathBytes} bytes`,
+      `unix_socket ${JSON.stringify(unixSocket)} is longer than ${maxUnixSocketPathBytes} bytes`,
       unixSocket,
     );
   }
@@ -217,7 +217,7 @@ function buildConfig(document: unknown, hostname: string): DaemonConfig {
   if (!logLevel || logLevelText.includes(",")) {
     throw new ConfigIssue(
       "log_level",
-      `log_level "${logLevelText}" must be one of debug, info, warn, error`,
+      `log_level ${JSON.stringify(logLevelText)} must be one of debug, info, warn, error`,
       logLevelText,
     );
   }
@@ -260,7 +260,7 @@ function buildConfig(document: unknown, hostname: string): DaemonConfig {
 function readPath(value: unknown, field: string): string {
   const path = readRequiredString(value, field);
   if (!path.startsWith("/")) {
-    throw new ConfigIssue(field, `${field} "${path}" must be an absolute path`, path);
+    throw new ConfigIssue(field, `${field} ${JSON.stringify(path)} must be an absolute path`, path);
   }
   return path;
 }
@@ -280,7 +280,9 @@ function defaultNodeName(hostname: string): string {
     // Re-worded: the operator never typed this value, the host name did.
     throw new ConfigIssue(
       "node_name",
-      `node_name defaults to the host name "${hostname}", which is not a DNS label; set node_name`,
+      `node_name defaults to the host name ${
+        JSON.stringify(hostname)
+      }, which is not a DNS label; set node_name`,
       hostname,
     );
   }

@@ -68,10 +68,14 @@ export async function loadDaemonConfig(
   const path = options.path || options.env.JACO_CONFIG || defaultConfigPath;
   const text = await options.readFile(path);
   if (text === undefined && options.path) {
-    throw new JacoError(ErrorCode.validation_failed, `config file "${path}" does not exist`, {
-      field: "config",
-      source: path,
-    });
+    throw new JacoError(
+      ErrorCode.validation_failed,
+      `config file ${JSON.stringify(path)} does not exist`,
+      {
+        field: "config",
+        source: path,
+      },
+    );
   }
   const config = parseDaemonConfig(text ?? "", path, { hostname: options.hostname });
   const choice = chooseLogLevel({

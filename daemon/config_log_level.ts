@@ -46,7 +46,9 @@ export function chooseLogLevel(
     if (value === undefined || value === "") continue;
     const level = parseLogLevel(value);
     if (level) return { level, warnings };
-    warnings.push(`${name} "${value}" is not a log level (debug, info, warn, error); ignored`);
+    warnings.push(
+      `${name} ${JSON.stringify(value)} is not a log level (debug, info, warn, error); ignored`,
+    );
   }
   return { level: sources.config, warnings };
 }

@@ -193,6 +193,7 @@ Deno.test("parseDaemonConfig() refuses empty required strings", () => {
 });
 
 Deno.test("parseDaemonConfig() requires absolute data_dir and unix_socket paths", () => {
+  assertRefused('data_dir: "a\\n\\"b"', "data_dir", 'data_dir "a\\n\\"b" must be an absolute path');
   assertRefused(
     "data_dir: var/lib/jaco",
     "data_dir",

@@ -53,7 +53,9 @@ export function parseHostPort(text: string, defaultPort?: number): HostPortParse
     host = colon < 0 ? text : text.slice(0, colon);
     portText = colon < 0 ? undefined : text.slice(colon + 1);
     if (!isValidHost(host, defaultPort === undefined)) {
-      return host === "" ? bad : { ok: false, reason: `has an invalid host "${host}"` };
+      return host === ""
+        ? bad
+        : { ok: false, reason: `has an invalid host ${JSON.stringify(host)}` };
     }
   }
   if (portText === undefined) {
