@@ -4,10 +4,12 @@ import { standardGates } from "./gates.ts";
 import { createLocalApp } from "./local_app.ts";
 import { callJson, fakeAuthenticate, fakeTable } from "./_testing.ts";
 
-function localApp(options: { initialized?: boolean; maxBodyBytes?: number } = {}) {
+function localApp(
+  options: { initialized?: boolean; maxBodyBytes?: number; logsStopped?: () => void } = {},
+) {
   let counter = 0;
   const dispatcher = createDispatcher(
-    fakeTable(),
+    fakeTable({ logsStopped: options.logsStopped }),
     standardGates({
       isInitialized: () => options.initialized ?? true,
       authenticate: fakeAuthenticate,
@@ -120,7 +122,9 @@ Deno.test("createLocalApp() answers an early stream failure with a plain error s
 });
 
 Deno.test("createLocalApp() stops a follow stream when the reader cancels", async () => {
-  const response = await localApp()(
+  let stopped = () => {};
+  const logsStopped = new Promise<void>((resolve) => stopped = resolve);
+  const response = await localApp({ logsStopped: () => stopped() })(
     new Request("http://jaco/jaco.v1.Deploy/Logs", {
       method: "POST",
       body: JSON.stringify({ deployment: "web", follow: true }),
@@ -131,6 +135,7 @@ Deno.test("createLocalApp() stops a follow stream when the reader cancels", asyn
   while (text.split("\n").length < 4) text += (await reader.read()).value;
   await reader.cancel();
   assert.deepEqual(JSON.parse(text.split("\n")[0]), { replicaId: "r0", line: "line 0" });
+  await logsStopped;
 });
 
 Deno.test("createLocalApp() refuses malformed bodies as validation_failed", async () => {

@@ -76,7 +76,23 @@ export async function serveLocal(
 ): Promise<LocalServer> {
   await Deno.mkdir(parentOf(socketPath), { recursive: true, mode: 0o755 });
   await removeStaleSocket(socketPath);
-  const server = Deno.serve({ path: socketPath, onListen() {} }, (request) => app.fetch(request));
+  const server = Deno.serve({ path: socketPath, onListen() {} }, (request, info) => {
+    // Deno's legacy request.signal also aborts once a response is returned, which would stop a
+    // streaming handler right after its headers; the handler's signal instead follows the
+    // delivery of the whole response (and aborts when the client goes away).
+    const lifetime = new AbortController();
+    info.completed.then(() => lifetime.abort(), () => lifetime.abort());
+    // Copying the parts (not `new Request(request, …)`) keeps Deno from touching the legacy
+    // signal at all.
+    return app.fetch(
+      new Request(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        signal: lifetime.signal,
+      }),
+    );
+  });
   await Deno.chmod(socketPath, 0o660);
   return {
     path: socketPath,
