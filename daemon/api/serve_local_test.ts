@@ -14,7 +14,7 @@ function app(logsStopped?: () => void) {
   );
 }
 
-async function socketFetch(path: string) {
+function socketFetch(path: string) {
   const client = Deno.createHttpClient({ proxy: { transport: "unix", path } });
   return {
     fetch: (request: Request) => fetch(request, { client }),
@@ -26,7 +26,7 @@ Deno.test("serveLocal() round-trips unary and streaming calls over a real unix s
   const dir = await Deno.makeTempDir();
   const path = `${dir}/run/jaco.sock`;
   const server = await serveLocal(app(), path);
-  const client = await socketFetch(path);
+  const client = socketFetch(path);
   try {
     assert.equal((await Deno.stat(path)).mode! & 0o777, 0o660);
     assert.deepEqual(await callJson(client.fetch, "/jaco.v1.Cluster/Status", {}), {
@@ -53,7 +53,7 @@ Deno.test("serveLocal() keeps a follow stream open until the client goes away", 
   let stopped = () => {};
   const logsStopped = new Promise<void>((resolve) => stopped = resolve);
   const server = await serveLocal(app(() => stopped()), path);
-  const client = await socketFetch(path);
+  const client = socketFetch(path);
   try {
     const response = await client.fetch(
       new Request("http://jaco/jaco.v1.Deploy/Logs", {
