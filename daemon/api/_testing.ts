@@ -8,6 +8,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
 import {
+  ApplyResponse,
   AuditEvent,
   BackupChunk,
   ClusterInitResponse,
@@ -60,6 +61,8 @@ export function fakeTable(observations?: { logsStopped?: () => void }): HandlerT
         token: `${context.identity}:${request.allowsPrivileged}`,
       }));
     },
+    "/jaco.v1.Deploy/Apply": (request) =>
+      Promise.resolve(ApplyResponse.fromPartial({ appliedRevision: request.jacoYaml.length })),
     "/jaco.v1.Tokens/Revoke": () => Promise.reject(new Error("store exploded")),
     "/jaco.v1.Deploy/Rollback": (request) =>
       request.deployment === "web"
