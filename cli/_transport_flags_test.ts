@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { mintCa } from "../raft/_testing/pki.ts";
 import {
   defaultCaCertPath,
   defaultSocketPath,
@@ -11,11 +10,12 @@ import {
   type TransportEnvironment,
   type TransportFlags,
 } from "./_transport_flags.ts";
+import { mintAuthority } from "./_test_pki.ts";
 import { UsageError } from "./_usage_error.ts";
 
-const ca = await mintCa();
-const envCa = await mintCa("env ca");
-const defaultCa = await mintCa("default ca");
+const ca = await mintAuthority("flag ca");
+const envCa = await mintAuthority("env ca");
+const defaultCa = await mintAuthority("default ca");
 
 interface World {
   env?: Record<string, string>;
