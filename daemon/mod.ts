@@ -31,3 +31,4 @@ export { readHostInterfaces } from "./host_interfaces.ts";
 export { readTextFileIfExists } from "./config_file.ts";
 export { resolverForwarders } from "./dns_forwarders.ts";
 export type { ResolverForwarders } from "./dns_forwarders.ts";
+export * from "./api/mod.ts";

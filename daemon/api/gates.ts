@@ -17,6 +17,7 @@
  * @module
  */
 import { JacoError } from "../../proto/errors.ts";
+import { parseBearer } from "../secrets.ts";
 import type { PeerCertificate, Transport } from "./handler_table.ts";
 
 /** A call as it arrives, before any gate ran. */
@@ -98,17 +99,8 @@ export function initGate(isInitialized: () => boolean): Gate {
 export type Authenticate = (token: string) => string | Promise<string>;
 
 function bearerToken(metadata: Headers): string {
-  const header = metadata.get("authorization");
-  if (header === null) {
-    throw new JacoError("token_invalid", "missing authorization header");
-  }
   // Headers joins repeated values with ", "; the first value is the one presented (§2).
-  const first = header.split(",")[0].trim();
-  const match = /^Bearer +(\S+)$/i.exec(first);
-  if (!match) {
-    throw new JacoError("token_invalid", "authorization header must use Bearer scheme");
-  }
-  return match[1];
+  return parseBearer(metadata.get("authorization")?.split(",")[0]);
 }
 
 /**
