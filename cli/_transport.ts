@@ -22,7 +22,14 @@ import { type RpcMethod, type ServiceName, services } from "../proto/mod.ts";
 import { GrpcTransport } from "./_grpc_transport.ts";
 import type { CallOptions, RpcTransport } from "./_rpc_transport.ts";
 import { SocketTransport } from "./_socket_transport.ts";
-import type { TransportTarget } from "./_transport_flags.ts";
+import type { CommandContext } from "./_command.ts";
+import type { CliIo } from "./_io.ts";
+import {
+  describeTarget,
+  resolveTransport,
+  type TransportEnvironment,
+  type TransportTarget,
+} from "./_transport_flags.ts";
 
 type Methods<S extends ServiceName> = (typeof services)[S]["methods"];
 /** A method name of service `S`. */
@@ -127,4 +134,60 @@ export function openClient(target: TransportTarget): Client {
   return createClient(
     target.kind === "socket" ? new SocketTransport(target.path) : new GrpcTransport(target),
   );
+}
+
+/**
+ * The dial rule's view of the real machine: environment and files through the command's
+ * {@link CliIo}, and whether the socket exists through the filesystem. Only a missing path
+ * counts as "not available"; any other stat failure (e.g. permission denied on
+ * `/var/run/jaco`) is left to the dial, whose error names the real cause.
+ */
+export function transportEnvironment(io: CliIo): TransportEnvironment {
+  return {
+    env: (name) => io.env(name),
+    readTextFile: (path) => io.readTextFile(path),
+    stderr: (text) => io.stderr(text),
+    exists(path) {
+      try {
+        Deno.statSync(path);
+        return true;
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return false;
+        return true;
+      }
+    },
+  };
+}
+
+/**
+ * Applies the dial rule to a command's parsed flags (its own `--server`, else the global one)
+ * and opens the client; logs the transport and target at debug level, never the token.
+ *
+ * @throws {DialRuleError} / {UsageError} from the dial rule, before anything is dialed
+ * @example
+ * ```ts
+ * const client = dialDaemon(context);
+ * try {
+ *   const status = await client.unary("Deploy", "Status", request, { deadlineMs: 30_000 });
+ * } finally {
+ *   client.close();
+ * }
+ * ```
+ */
+export function dialDaemon(
+  context: Pick<CommandContext, "flags" | "globals" | "io" | "log">,
+  environment: TransportEnvironment = transportEnvironment(context.io),
+): Client {
+  const text = (name: string) => {
+    const value = context.flags[name];
+    return typeof value === "string" ? value : undefined;
+  };
+  const target = resolveTransport({
+    server: text("server") ?? context.globals.server,
+    token: text("token"),
+    caCert: text("ca-cert"),
+    socket: text("socket"),
+  }, environment);
+  context.log.debug(`dialing ${describeTarget(target)}`);
+  return openClient(target);
 }
