@@ -1,12 +1,12 @@
 /**
- * How a {@link JacoError} travels on each transport: the gRPC status (Unimplemented for
- * {@link isUnimplemented} errors, else the code's mapping) and the HTTP status of the local JSON
+ * How a {@link JacoError} travels on each transport: the gRPC status (the bare status of
+ * `status_errors.ts` errors, else the code's mapping) and the HTTP status of the local JSON
  * API derived from it (i4 wire shape).
  *
  * @module
  */
 import { type GrpcErrorStatus, GrpcStatus, type JacoError, toGrpcStatus } from "../../proto/mod.ts";
-import { isUnimplemented } from "./dispatcher.ts";
+import { bareStatusOf } from "./status_errors.ts";
 
 const httpByGrpc: ReadonlyMap<number, number> = new Map([
   [GrpcStatus.INVALID_ARGUMENT, 400],
@@ -23,7 +23,7 @@ const httpByGrpc: ReadonlyMap<number, number> = new Map([
 
 /** The numeric gRPC status `error` is sent under. */
 export function grpcCodeOf(error: JacoError): number {
-  return isUnimplemented(error) ? GrpcStatus.UNIMPLEMENTED : error.grpcStatus;
+  return bareStatusOf(error) ?? error.grpcStatus;
 }
 
 /** The grpc-js error object for `error` (status, code as message, envelope in trailers). */

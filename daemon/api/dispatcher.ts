@@ -1,35 +1,16 @@
 /**
  * The transport-neutral core both servers share: method lookup in the proto registry, the gate
  * chain, and the call into the handler table. Anything a handler throws that is not a
- * {@link JacoError} becomes `internal` (message kept in `details.reason`, never a stack).
+ * `JacoError` becomes `internal` (message kept in `details.reason`, never a stack).
  *
- * Unimplemented methods: the closed code set has no code for them (errors.md §2 maps them to the
- * gRPC status only), so they fail as `internal` with `details.code = "UNIMPLEMENTED"` and
- * `details.grpc_status = "12"` — exactly what a client synthesizes from a bare Unimplemented
- * status — and travel as gRPC status 12 / HTTP 501.
+ * A method absent from the table (or not a jaco.v1 method) fails with {@link unimplemented}.
  *
  * @module
  */
-import { asJacoError, JacoError, methodByPath, type RpcMethod } from "../../proto/mod.ts";
+import { asJacoError, methodByPath, type RpcMethod } from "../../proto/mod.ts";
 import type { Admission, Gate, InboundCall } from "./gates.ts";
 import type { CallContext, HandlerTable } from "./handler_table.ts";
-
-const unimplementedStatus = "12";
-
-/** The error an unimplemented (or unknown) method answers with. */
-export function unimplemented(path: string): JacoError {
-  return new JacoError("internal", `method ${path} is not implemented`, {
-    code: "UNIMPLEMENTED",
-    grpc_status: unimplementedStatus,
-    method: path,
-  });
-}
-
-/** True for the error {@link unimplemented} builds (also after a round trip). */
-export function isUnimplemented(error: JacoError): boolean {
-  return error.code === "internal" && error.details.grpc_status === unimplementedStatus &&
-    error.details.code === "UNIMPLEMENTED";
-}
+import { unimplemented } from "./status_errors.ts";
 
 /** Raised when the gate chain finished without setting an identity or request id (wiring bug). */
 export class GateChainError extends Error {
@@ -55,7 +36,7 @@ export interface Dispatcher {
    * @throws {JacoError} the handler's error, `internal` for anything else, or Unimplemented
    */
   unary(path: string, request: unknown, context: CallContext): Promise<unknown>;
-  /** Calls a server-streaming handler; errors surface while iterating, as {@link JacoError}. */
+  /** Calls a server-streaming handler; errors surface while iterating, as `JacoError`. */
   stream(path: string, request: unknown, context: CallContext): AsyncIterable<unknown>;
 }
 

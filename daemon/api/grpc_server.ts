@@ -17,7 +17,9 @@
  * Decisions: undecodable protobuf requests are `validation_failed`; messages over
  * `maxMessageBytes` (16 MiB, same as the socket) are refused by grpc-js itself with a bare
  * ResourceExhausted before any handler runs; `shutdown()` aborts open streams (follow streams
- * never end on their own) before draining.
+ * never end on their own) and ends them with a retryable Unavailable ({@link shuttingDown})
+ * before draining. Swapping the certificate needs a new server: Deno's `node:tls` does not apply
+ * `setSecureContext`, which grpc-js's hot-reloading credentials depend on.
  *
  * @module
  */
@@ -25,7 +27,8 @@ import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
 import { asJacoError, JacoError, type RpcMethod, services } from "../../proto/mod.ts";
 import { grpcErrorOf } from "./_status.ts";
-import { type Dispatcher, unimplemented } from "./dispatcher.ts";
+import type { Dispatcher } from "./dispatcher.ts";
+import { shuttingDown, unimplemented } from "./status_errors.ts";
 import type { CallContext, PeerCertificate } from "./handler_table.ts";
 
 /** TLS material of the listener (PEM text). */
@@ -158,6 +161,7 @@ export function createGrpcServer(
   });
   const credentials = new RequestClientCertCredentials(options.tls);
   const open = new Set<AbortController>();
+  let closing = false;
 
   async function admit(
     method: RpcMethod<unknown, unknown>,
@@ -216,6 +220,7 @@ export function createGrpcServer(
             });
           }
         }
+        if (closing) throw shuttingDown();
         call.end();
       };
       run()
@@ -254,6 +259,7 @@ export function createGrpcServer(
       );
     },
     shutdown() {
+      closing = true;
       for (const lifetime of open) lifetime.abort();
       return new Promise((resolve, reject) =>
         server.tryShutdown((error) => error ? reject(error) : resolve())

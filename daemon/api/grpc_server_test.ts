@@ -261,3 +261,74 @@ Deno.test("errorFromGrpcStatus() of an Unimplemented answer keeps the status nam
     assert.equal(errorFromGrpcStatus({ code: 12, details: "" }).details.code, "UNIMPLEMENTED");
   });
 });
+
+Deno.test("createGrpcServer() with requireClientCert required refuses a caller without one", async () => {
+  const dispatcher = createDispatcher(
+    fakeTable(),
+    standardGates({ isInitialized: () => true, authenticate: fakeAuthenticate }),
+  );
+  const server = createGrpcServer(dispatcher, {
+    tls: {
+      caPem: authority.certPem,
+      certPem: serverIdentity.certPem,
+      keyPem: serverIdentity.keyPem,
+      requireClientCert: "required",
+    },
+  });
+  const port = await server.listen("127.0.0.1:0");
+  try {
+    const options = { port, caPem: authority.certPem };
+    const anonymous = await callGrpc("/jaco.v1.Cluster/Status", {}, options);
+    assert.equal(anonymous.error?.details.code, "UNAVAILABLE");
+    const peer = await callGrpc("/jaco.v1.Internal/EnsureSubnet", {}, {
+      ...options,
+      clientCert: peerIdentity,
+    });
+    assert.deepEqual(peer.response, { cidr: "node:node-b" });
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("createGrpcServer() shutdown() ends a follow stream with a retryable Unavailable", async () => {
+  const dispatcher = createDispatcher(
+    fakeTable(),
+    standardGates({ isInitialized: () => true, authenticate: fakeAuthenticate }),
+  );
+  const server = createGrpcServer(dispatcher, {
+    tls: {
+      caPem: authority.certPem,
+      certPem: serverIdentity.certPem,
+      keyPem: serverIdentity.keyPem,
+      requireClientCert: "optional",
+    },
+  });
+  const port = await server.listen("127.0.0.1:0");
+  const Client = grpc.makeGenericClientConstructor(services.Deploy.grpc, "Deploy");
+  const client = new Client(
+    `127.0.0.1:${port}`,
+    grpc.credentials.createSsl(Buffer.from(authority.certPem)),
+    { "grpc.ssl_target_name_override": "localhost" },
+  );
+  const metadata = new grpc.Metadata();
+  metadata.set("authorization", "Bearer good");
+  const call = (client as unknown as Record<string, CallableFunction>).Logs(
+    LogsRequest.fromPartial({ deployment: "web", follow: true }),
+    metadata,
+  ) as grpc.ClientReadableStream<unknown>;
+  let received = 0;
+  let shutdown: Promise<void> | undefined;
+  let failure: grpc.ServiceError | undefined;
+  try {
+    for await (const _line of call) {
+      received += 1;
+      if (received === 2) shutdown = server.shutdown();
+    }
+  } catch (error) {
+    failure = error as grpc.ServiceError;
+  }
+  await shutdown;
+  client.close();
+  assert.equal(failure?.code, grpc.status.UNAVAILABLE);
+  assert.equal(errorFromGrpcStatus(failure!).message, "server is shutting down");
+});

@@ -11,15 +11,18 @@
  * default), malformed JSON or UTF-8, a non-object body, an unknown field or a wrong field type
  * are `validation_failed`; so is a non-POST request. A stream handler that fails before it
  * yields and before the next macrotask (typically request validation) answers with a plain
- * error status instead of a 200 stream holding only an error line.
+ * error status instead of a 200 stream holding only an error line. When the request's signal is
+ * aborted with a {@link JacoError} reason (`serveLocal` does so on shutdown), an open stream ends
+ * with that error as its final line.
  *
  * @module
  */
 import { Hono } from "hono";
-import { asJacoError, JacoError, type RpcMethod } from "../../proto/mod.ts";
+import { asJacoError, isJacoError, JacoError, type RpcMethod } from "../../proto/mod.ts";
 import { decodeJsonMessage } from "./_json_message.ts";
 import { httpStatusOf } from "./_status.ts";
-import { type Dispatcher, unimplemented } from "./dispatcher.ts";
+import type { Dispatcher } from "./dispatcher.ts";
+import { unimplemented } from "./status_errors.ts";
 import type { CallContext } from "./handler_table.ts";
 
 /** Options of {@link createLocalApp}. */
@@ -90,6 +93,7 @@ async function streamResponse(
   messages: AsyncIterable<unknown>,
   context: CallContext,
   finish: () => void,
+  serverSignal: AbortSignal,
 ): Promise<Response> {
   const iterator = messages[Symbol.asyncIterator]();
   const first = iterator.next();
@@ -108,6 +112,11 @@ async function streamResponse(
         const result = await pending;
         if (result.done) {
           finish();
+          // The server ended the call with a typed reason (e.g. shutting down): say so, so a
+          // follower does not mistake it for a complete stream.
+          if (isJacoError(serverSignal.reason)) {
+            controller.enqueue(ndjsonLine({ error: serverSignal.reason.toJSON() }));
+          }
           controller.close();
           return;
         }
@@ -156,6 +165,7 @@ async function serve(
         dispatcher.stream(path, message, context),
         context,
         finish,
+        request.signal,
       );
     }
     const response = await dispatcher.unary(path, message, context);

@@ -44,13 +44,8 @@ export {
   standardGates,
   unauthenticatedMethods,
 } from "./gates.ts";
-export {
-  createDispatcher,
-  type Dispatcher,
-  GateChainError,
-  isUnimplemented,
-  unimplemented,
-} from "./dispatcher.ts";
+export { createDispatcher, type Dispatcher, GateChainError } from "./dispatcher.ts";
+export { bareStatusOf, shuttingDown, unimplemented } from "./status_errors.ts";
 export { createLocalApp, defaultMaxBodyBytes, type LocalAppOptions } from "./local_app.ts";
 export { type LocalServer, NotASocketError, serveLocal, SocketInUseError } from "./serve_local.ts";
 export {

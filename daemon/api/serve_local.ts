@@ -10,6 +10,8 @@
  * @module
  */
 
+import { shuttingDown } from "./status_errors.ts";
+
 /** Raised when another process is already serving on the socket path. */
 export class SocketInUseError extends Error {
   constructor(path: string) {
@@ -30,7 +32,10 @@ export class NotASocketError extends Error {
 export interface LocalServer {
   /** The socket path served. */
   readonly path: string;
-  /** Stops accepting, finishes in-flight requests and removes the socket file. */
+  /**
+   * Stops accepting, ends open streams with a retryable Unavailable error line, finishes
+   * in-flight requests and removes the socket file.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -76,12 +81,18 @@ export async function serveLocal(
 ): Promise<LocalServer> {
   await Deno.mkdir(parentOf(socketPath), { recursive: true, mode: 0o755 });
   await removeStaleSocket(socketPath);
+  const open = new Set<AbortController>();
   const server = Deno.serve({ path: socketPath, onListen() {} }, (request, info) => {
     // Deno's legacy request.signal also aborts once a response is returned, which would stop a
     // streaming handler right after its headers; the handler's signal instead follows the
     // delivery of the whole response (and aborts when the client goes away).
     const lifetime = new AbortController();
-    info.completed.then(() => lifetime.abort(), () => lifetime.abort());
+    open.add(lifetime);
+    const done = () => {
+      open.delete(lifetime);
+      lifetime.abort();
+    };
+    info.completed.then(done, done);
     // Copying the parts (not `new Request(request, …)`) keeps Deno from touching the legacy
     // signal at all.
     return app.fetch(
@@ -97,6 +108,8 @@ export async function serveLocal(
   return {
     path: socketPath,
     async shutdown() {
+      // Follow streams never finish on their own; a graceful shutdown would wait forever.
+      for (const lifetime of open) lifetime.abort(shuttingDown());
       await server.shutdown();
       await Deno.remove(socketPath).catch((error) => {
         // Someone (an operator, a test) already removed it: the goal is reached.

@@ -77,6 +77,41 @@ Deno.test("serveLocal() keeps a follow stream open until the client goes away", 
   }
 });
 
+Deno.test("serveLocal() shutdown() ends a follow stream with an Unavailable error line", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/jaco.sock`;
+  const server = await serveLocal(app(), path);
+  const client = socketFetch(path);
+  try {
+    const response = await client.fetch(
+      new Request("http://jaco/jaco.v1.Deploy/Logs", {
+        method: "POST",
+        body: JSON.stringify({ deployment: "web", follow: true }),
+      }),
+    );
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const first = await reader.read();
+    assert.ok(first.value);
+    const shutdown = server.shutdown();
+    let text = first.value;
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      text += chunk.value;
+    }
+    await shutdown;
+    const last = JSON.parse(text.trim().split("\n").at(-1)!);
+    assert.deepEqual(last, {
+      error: {
+        code: "internal",
+        message: "server is shutting down",
+        details: { code: "UNAVAILABLE", grpc_status: "14" },
+      },
+    });
+  } finally {
+    client.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("serveLocal() replaces a stale socket but never a live one or a regular file", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/jaco.sock`;
