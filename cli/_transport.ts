@@ -2,14 +2,17 @@
  * How `jaco` reaches a daemon (cli.md §1.1): one typed {@link Client} over two wire
  * transports, both derived from proto's `services` table so no RPC is written per method —
  * the local unix socket (HTTP/1.1 + proto3 JSON, `_socket_transport.ts`) and TLS gRPC to
- * `--server` (`_grpc_transport.ts`). Only network commands import this module (the command
- * table loads commands lazily), so `jaco validate` never pays for it.
+ * `--server` (`_grpc_transport.ts`). A command calls {@link dialDaemon} with its context: the
+ * dial rule (`_transport_flags.ts`) picks the target, then the matching transport is opened.
+ * Only network commands import this module (the command table loads commands lazily), so
+ * `jaco validate` never pays for it.
  *
  * Failures reach the caller as:
- * - {@link JacoError} — the daemon answered with a typed error (rendered `Error: <code>: …`);
- * - `TransportError` (`_rpc_transport.ts`) — no typed answer (refused connection, deadline, broken stream,
- *   cancelled); its message is the underlying failure text, printed as is (cli.md §1.4), and
- *   its `status` is the gRPC status the retry rule (errors.md §2) branches on.
+ * - `JacoError` — the daemon answered with a typed error (rendered `Error: <code>: …`);
+ * - `TransportError` (`_rpc_transport.ts`) — no typed answer (refused connection, deadline,
+ *   broken stream, cancelled); its message is the underlying failure text, printed as is
+ *   (cli.md §1.4), and its `status` is the gRPC status the retry rule (`_retry.ts`,
+ *   errors.md §2) branches on.
  *
  * Deadlines are per call (`deadlineMs`, cli.md §1.5 — the command picks them); a stream's
  * deadline bounds the whole stream. `signal` is Ctrl-C: a unary call rejects with a
