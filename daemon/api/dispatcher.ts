@@ -89,6 +89,7 @@ export function createDispatcher(table: HandlerTable, gates: readonly Gate[]): D
         requestId,
         transport: call.transport,
         peerCertificate: call.peerCertificate,
+        peer: call.peer ?? "unknown",
         signal,
         metadata: call.metadata,
       };

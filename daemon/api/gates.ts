@@ -1,6 +1,7 @@
 /**
  * The steps every call passes before its handler, on both transports, in the order of
- * architecture.md §3 / auth-and-config.md §5: request id → pre-init gate → admission.
+ * architecture.md §3 / auth-and-config.md §5: request id (+ start log) → pre-init gate →
+ * admission.
  * A gate sees the inbound call and what earlier gates admitted; it returns the admission it
  * refines or throws a {@link JacoError}. {@link standardGates} builds the contract chain; tests
  * and the daemon may compose their own.
@@ -16,7 +17,7 @@
  *
  * @module
  */
-import { JacoError } from "../../proto/errors.ts";
+import { JacoError, methodByPath } from "../../proto/mod.ts";
 import { parseBearer } from "../secrets.ts";
 import type { PeerCertificate, Transport } from "./handler_table.ts";
 
@@ -30,6 +31,8 @@ export interface InboundCall {
   metadata: Headers;
   /** The CA-verified client certificate (TCP only; absent when none or not CA-signed). */
   peerCertificate?: PeerCertificate;
+  /** Remote address as the transport reports it; absent when unknown (the unix socket). */
+  peer?: string;
 }
 
 /** What the gates established so far. */
@@ -76,6 +79,24 @@ export function requestIdGate(
     const offered = call.metadata.get("x-request-id");
     const requestId = offered && requestIdPattern.test(offered) ? offered : newRequestId();
     return { ...admission, requestId };
+  };
+}
+
+/** The per-RPC start record of observability.md (`rpc start` / `stream start`, DEBUG level). */
+export type RpcStartLog = (
+  message: "rpc start" | "stream start",
+  attributes: { request_id: string; method: string; peer: string },
+) => void;
+
+/** Logs each call's start with its request id, method and peer (`unknown` when absent). */
+export function requestLogGate(log: RpcStartLog): Gate {
+  return (call, admission) => {
+    log(methodByPath(call.path)?.responseStream ? "stream start" : "rpc start", {
+      request_id: admission.requestId ?? "",
+      method: call.path,
+      peer: call.peer ?? "unknown",
+    });
+    return admission;
   };
 }
 
@@ -143,10 +164,12 @@ export interface StandardGateOptions {
   authenticate: Authenticate;
   /** Request id source (default `crypto.randomUUID`). */
   newRequestId?: () => string;
+  /** Per-RPC start log; none when absent. */
+  log?: RpcStartLog;
 }
 
 /**
- * The contract chain: request id → pre-init gate → admission.
+ * The contract chain: request id (and start log) → pre-init gate → admission.
  *
  * @example
  * ```ts
@@ -156,6 +179,7 @@ export interface StandardGateOptions {
 export function standardGates(options: StandardGateOptions): Gate[] {
   return [
     requestIdGate(options.newRequestId),
+    ...(options.log ? [requestLogGate(options.log)] : []),
     initGate(options.isInitialized),
     admissionGate(options.authenticate),
   ];

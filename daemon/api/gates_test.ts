@@ -5,6 +5,8 @@ import {
   type InboundCall,
   initGate,
   requestIdGate,
+  requestLogGate,
+  type RpcStartLog,
   standardGates,
 } from "./gates.ts";
 import { fakeAuthenticate } from "./_testing.ts";
@@ -118,4 +120,31 @@ Deno.test("standardGates() runs the init gate before admission", async () => {
     for (const gate of gates) admission = await gate(inbound("/jaco.v1.Deploy/Apply"), admission);
   };
   assert.match(await refusal(run), /^cluster_uninitialized/);
+});
+
+Deno.test("requestLogGate() logs rpc or stream start with request id, method and peer", () => {
+  const logged: Parameters<RpcStartLog>[] = [];
+  const gate = requestLogGate((...entry) => logged.push(entry));
+  gate(inbound("/jaco.v1.Cluster/Status", { peer: "10.0.0.5:4242" }), { requestId: "r1" });
+  gate(inbound("/jaco.v1.Deploy/Logs", { transport: "socket" }), { requestId: "r2" });
+  assert.deepEqual(logged, [
+    ["rpc start", { request_id: "r1", method: "/jaco.v1.Cluster/Status", peer: "10.0.0.5:4242" }],
+    ["stream start", { request_id: "r2", method: "/jaco.v1.Deploy/Logs", peer: "unknown" }],
+  ]);
+});
+
+Deno.test("standardGates() logs a refused call too, with its request id", async () => {
+  const logged: string[] = [];
+  const gates = standardGates({
+    isInitialized: () => false,
+    authenticate: fakeAuthenticate,
+    newRequestId: () => "req-9",
+    log: (message, attributes) => logged.push(`${message} ${attributes.request_id}`),
+  });
+  let admission = {};
+  const run = async () => {
+    for (const gate of gates) admission = await gate(inbound("/jaco.v1.Deploy/Apply"), admission);
+  };
+  assert.match(await refusal(run), /^cluster_uninitialized/);
+  assert.deepEqual(logged, ["rpc start req-9"]);
 });

@@ -173,6 +173,7 @@ export function createGrpcServer(
       transport: "tcp",
       metadata: metadataHeaders(call.metadata),
       peerCertificate: peerCertificateOf(call as AuthContextCall),
+      peer: call.getPeer(),
     }, lifetime.signal);
     const response = new grpc.Metadata();
     response.set("x-request-id", context.requestId);

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
-import { errorFromGrpcStatus, LogsRequest, services } from "../../proto/mod.ts";
+import {
+  ClusterStatusResponse,
+  errorFromGrpcStatus,
+  LogsRequest,
+  services,
+} from "../../proto/mod.ts";
 import { createDispatcher } from "./dispatcher.ts";
 import { standardGates } from "./gates.ts";
 import { createGrpcServer, type GrpcServerOptions } from "./grpc_server.ts";
@@ -331,4 +336,39 @@ Deno.test("createGrpcServer() shutdown() ends a follow stream with a retryable U
   client.close();
   assert.equal(failure?.code, grpc.status.UNAVAILABLE);
   assert.equal(errorFromGrpcStatus(failure!).message, "server is shutting down");
+});
+
+Deno.test("createGrpcServer() reports the caller's address as peer to logs and handlers", async () => {
+  const logged: string[] = [];
+  const dispatcher = createDispatcher(
+    {
+      "/jaco.v1.Cluster/Status": (_request, context) =>
+        Promise.resolve(ClusterStatusResponse.fromPartial({ leader: context.peer })),
+    },
+    standardGates({
+      isInitialized: () => true,
+      authenticate: fakeAuthenticate,
+      log: (message, attributes) => logged.push(`${message} ${attributes.peer}`),
+    }),
+  );
+  const server = createGrpcServer(dispatcher, {
+    tls: {
+      caPem: authority.certPem,
+      certPem: serverIdentity.certPem,
+      keyPem: serverIdentity.keyPem,
+      requireClientCert: "optional",
+    },
+  });
+  const port = await server.listen("127.0.0.1:0");
+  try {
+    const outcome = await callGrpc("/jaco.v1.Cluster/Status", {}, {
+      port,
+      caPem: authority.certPem,
+    });
+    const peer = (outcome.response as { leader: string }).leader;
+    assert.match(peer, /127\.0\.0\.1:\d+$/);
+    assert.deepEqual(logged, [`rpc start ${peer}`]);
+  } finally {
+    await server.shutdown();
+  }
 });

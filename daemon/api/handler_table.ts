@@ -45,6 +45,8 @@ export interface CallContext {
   transport: Transport;
   /** The CA-verified client certificate of a TCP caller, when one was presented. */
   peerCertificate?: PeerCertificate;
+  /** Remote address for logs (observability.md `peer`), `unknown` when the transport has none. */
+  peer: string;
   /** The caller's `x-request-id`, or a fresh one. */
   requestId: string;
   /** Aborted when the caller goes away or the server shuts down. */

@@ -39,6 +39,8 @@ export {
   initGate,
   preInitMethods,
   requestIdGate,
+  requestLogGate,
+  type RpcStartLog,
   socketOnlyMethods,
   type StandardGateOptions,
   standardGates,
