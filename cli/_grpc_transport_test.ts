@@ -11,13 +11,14 @@ import {
 import { GrpcStatus, JacoError } from "../proto/errors.ts";
 import { type LogLine, type LogsRequest, services, toGrpcStatus } from "../proto/mod.ts";
 import { TransportError } from "./_rpc_transport.ts";
-import { type CertAndKey, mintAuthority } from "./_test_pki.ts";
+import { mintCa, type PemPair } from "../tests/_pki.ts";
 import { type Client, openClient } from "./_transport.ts";
 import { insecureWarning, resolveTransport } from "./_transport_flags.ts";
 
-const ca = await mintAuthority("cluster ca");
-const otherCa = await mintAuthority("some other ca");
-const nodeCert = await ca.issue({
+const ca = await mintCa("cluster ca");
+const otherCa = await mintCa("some other ca");
+const nodeCert = await ca.sign({
+  commonName: "localhost",
   ips: ["127.0.0.1"],
   dnsNames: ["localhost"],
 });
@@ -33,7 +34,7 @@ const line = (n: number): LogLine => ({
 // The daemon side: a grpc-js server whose handlers are registered from proto's `services`
 // table, behind real TLS. grpc-js's own TLS listener does not handshake under Deno's node
 // compat, so TLS is terminated by node:tls and the sockets are injected into the server.
-async function serveGrpc(cert: CertAndKey) {
+async function serveGrpc(cert: PemPair) {
   const seen: { method: string; authorization: unknown[] }[] = [];
   const server = new Server();
   server.addService(services.Tokens.grpc, {
@@ -257,7 +258,11 @@ Deno.test("grpc client ends a follow stream quietly on Ctrl-C", async () => {
 });
 
 Deno.test("grpc client refuses a server certificate from another CA", async () => {
-  const impostor = await otherCa.issue({ ips: ["127.0.0.1"] });
+  const impostor = await otherCa.sign({
+    commonName: "127.0.0.1",
+    ips: ["127.0.0.1"],
+    dnsNames: [],
+  });
   await using daemon = await serveGrpc(impostor);
   const client = dial(daemon.port);
   try {
@@ -274,7 +279,8 @@ Deno.test("grpc client refuses a server certificate from another CA", async () =
 });
 
 Deno.test("grpc client refuses a cluster certificate not naming the dialed host", async () => {
-  const elsewhere = await ca.issue({
+  const elsewhere = await ca.sign({
+    commonName: "node-z",
     ips: ["10.9.9.9"],
     dnsNames: ["node-z"],
   });
@@ -294,7 +300,11 @@ Deno.test("grpc client refuses a cluster certificate not naming the dialed host"
 });
 
 Deno.test('grpc client with --ca-cert "" connects unverified after the warning', async () => {
-  const impostor = await otherCa.issue({ ips: ["127.0.0.1"] });
+  const impostor = await otherCa.sign({
+    commonName: "127.0.0.1",
+    ips: ["127.0.0.1"],
+    dnsNames: [],
+  });
   await using daemon = await serveGrpc(impostor);
   let stderr = "";
   const target = resolveTransport(

@@ -10,12 +10,12 @@ import {
   type TransportEnvironment,
   type TransportFlags,
 } from "./_transport_flags.ts";
-import { mintAuthority } from "./_test_pki.ts";
+import { mintCa } from "../tests/_pki.ts";
 import { UsageError } from "./_usage_error.ts";
 
-const ca = await mintAuthority("flag ca");
-const envCa = await mintAuthority("env ca");
-const defaultCa = await mintAuthority("default ca");
+const ca = await mintCa("flag ca");
+const envCa = await mintCa("env ca");
+const defaultCa = await mintCa("default ca");
 
 interface World {
   env?: Record<string, string>;

@@ -218,7 +218,7 @@ Deno.test("RaftDriver group-commits concurrent proposals into few storage writes
 });
 
 Deno.test("RaftDriver replicates over TlsTransport with SqliteStorage", async () => {
-  const { mintCa } = await import("./_testing/pki.ts");
+  const { mintCa } = await import("../tests/_pki.ts");
   const { TlsTransport } = await import("./tls_transport.ts");
   const ca = await mintCa();
   const ids = ["a", "b", "c"];

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import tls from "node:tls";
 import { encodeFrame } from "./_frames.ts";
-import { mintCa, mintSelfSigned, type PemPair } from "./_testing/pki.ts";
+import { mintCa, mintSelfSigned, type PemPair } from "../tests/_pki.ts";
 import { MemoryNetwork } from "./memory_transport.ts";
 import { TlsTransport } from "./tls_transport.ts";
 import type { Transport } from "./transport.ts";

@@ -151,7 +151,7 @@ export interface GrpcClientOptions {
   port: number;
   caPem: string;
   /** Client certificate (a node); absent = operator without a certificate. */
-  clientCert?: { certPem: string; keyPem: string };
+  clientCert?: { cert: string; key: string };
   token?: string;
   metadata?: Record<string, string>;
 }
@@ -167,8 +167,8 @@ function clientFor(path: string, options: GrpcClientOptions): GenericClient {
   const Client = grpc.makeGenericClientConstructor(service.grpc, method.service);
   const credentials = grpc.credentials.createSsl(
     Buffer.from(options.caPem),
-    options.clientCert ? Buffer.from(options.clientCert.keyPem) : null,
-    options.clientCert ? Buffer.from(options.clientCert.certPem) : null,
+    options.clientCert ? Buffer.from(options.clientCert.key) : null,
+    options.clientCert ? Buffer.from(options.clientCert.cert) : null,
   );
   return new Client(`127.0.0.1:${options.port}`, credentials, {
     "grpc.ssl_target_name_override": "localhost",

@@ -12,7 +12,7 @@ import { standardGates } from "./gates.ts";
 import { createGrpcServer } from "./grpc_server.ts";
 import { createLocalApp, defaultMaxBodyBytes } from "./local_app.ts";
 import { callGrpc, callJson, fakeAuthenticate, fakeTable } from "./_testing.ts";
-import { mintAuthority } from "./_test_pki.ts";
+import { mintCa } from "../../tests/_pki.ts";
 
 function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
@@ -146,8 +146,11 @@ Deno.test("local API refuses a body over the default 16 MiB limit while reading 
 
 Deno.test("gRPC API fuzz: garbage protobuf bytes and oversized messages never crash", async () => {
   const random = seededRandom(7000);
-  const authority = await mintAuthority();
-  const identity = await authority.issue("node-a");
+  const authority = await mintCa("JACO Cluster CA");
+  const identity = await authority.sign({
+    commonName: "node-a",
+    dnsNames: ["localhost", "node-a"],
+  });
   const server = createGrpcServer(
     createDispatcher(
       fakeTable(),
@@ -155,9 +158,9 @@ Deno.test("gRPC API fuzz: garbage protobuf bytes and oversized messages never cr
     ),
     {
       tls: {
-        caPem: authority.certPem,
-        certPem: identity.certPem,
-        keyPem: identity.keyPem,
+        caPem: authority.cert,
+        certPem: identity.cert,
+        keyPem: identity.key,
         requireClientCert: "optional",
       },
       maxMessageBytes: 1024,
@@ -177,7 +180,7 @@ Deno.test("gRPC API fuzz: garbage protobuf bytes and oversized messages never cr
   const Raw = grpc.makeGenericClientConstructor(rawDefinition, "Raw");
   const client = new Raw(
     `127.0.0.1:${port}`,
-    grpc.credentials.createSsl(Buffer.from(authority.certPem)),
+    grpc.credentials.createSsl(Buffer.from(authority.cert)),
     { "grpc.ssl_target_name_override": "localhost" },
   ) as unknown as Record<string, CallableFunction> & grpc.Client;
   const metadata = new grpc.Metadata();
@@ -215,7 +218,7 @@ Deno.test("gRPC API fuzz: garbage protobuf bytes and oversized messages never cr
     assert.ok((codes.get("validation_failed") ?? 0) > 0, JSON.stringify([...codes]));
     const still = await callGrpc("/jaco.v1.Deploy/Rollback", { deployment: "web" }, {
       port,
-      caPem: authority.certPem,
+      caPem: authority.cert,
       token: "good",
     });
     assert.deepEqual(still.response, { revision: 3 });

@@ -12,12 +12,21 @@ import { standardGates } from "./gates.ts";
 import { createGrpcServer, type GrpcServerOptions } from "./grpc_server.ts";
 import { createLocalApp } from "./local_app.ts";
 import { callGrpc, callJson, fakeAuthenticate, fakeTable, type Outcome } from "./_testing.ts";
-import { mintAuthority, type TestIdentity } from "./_test_pki.ts";
+import { mintCa, type PemPair } from "../../tests/_pki.ts";
 
-const authority = await mintAuthority();
-const serverIdentity = await authority.issue("node-a");
-const peerIdentity = await authority.issue("node-b");
-const impostor = await (await mintAuthority("Other CA")).issue("node-b");
+const authority = await mintCa("JACO Cluster CA");
+const serverIdentity = await authority.sign({
+  commonName: "node-a",
+  dnsNames: ["localhost", "node-a"],
+});
+const peerIdentity = await authority.sign({
+  commonName: "node-b",
+  dnsNames: ["localhost", "node-b"],
+});
+const impostor = await (await mintCa("Other CA")).sign({
+  commonName: "node-b",
+  dnsNames: ["localhost", "node-b"],
+});
 
 interface Fixture {
   port: number;
@@ -26,7 +35,7 @@ interface Fixture {
   grpc(
     path: string,
     body: unknown,
-    options?: { token?: string; clientCert?: TestIdentity; metadata?: Record<string, string> },
+    options?: { token?: string; clientCert?: PemPair; metadata?: Record<string, string> },
   ): Promise<Outcome>;
 }
 
@@ -41,9 +50,9 @@ async function withServer(
   );
   const server = createGrpcServer(dispatcher, {
     tls: {
-      caPem: authority.certPem,
-      certPem: serverIdentity.certPem,
-      keyPem: serverIdentity.keyPem,
+      caPem: authority.cert,
+      certPem: serverIdentity.cert,
+      keyPem: serverIdentity.key,
       requireClientCert: "optional",
     },
     ...extra,
@@ -56,7 +65,7 @@ async function withServer(
       state,
       json: (path, body) => callJson((request) => app.fetch(request), path, body),
       grpc: (path, body, options = {}) =>
-        callGrpc(path, body, { port, caPem: authority.certPem, ...options }),
+        callGrpc(path, body, { port, caPem: authority.cert, ...options }),
     });
   } finally {
     await server.shutdown();
@@ -193,7 +202,7 @@ Deno.test("createGrpcServer() echoes x-request-id in the response metadata", asy
     const Client = grpc.makeGenericClientConstructor(services.Cluster.grpc, "Cluster");
     const client = new Client(
       `127.0.0.1:${fixture.port}`,
-      grpc.credentials.createSsl(Buffer.from(authority.certPem)),
+      grpc.credentials.createSsl(Buffer.from(authority.cert)),
       { "grpc.ssl_target_name_override": "localhost" },
     );
     const metadata = new grpc.Metadata();
@@ -216,7 +225,7 @@ Deno.test("createGrpcServer() stops a follow stream when the client cancels", as
     const Client = grpc.makeGenericClientConstructor(services.Deploy.grpc, "Deploy");
     const client = new Client(
       `127.0.0.1:${fixture.port}`,
-      grpc.credentials.createSsl(Buffer.from(authority.certPem)),
+      grpc.credentials.createSsl(Buffer.from(authority.cert)),
       { "grpc.ssl_target_name_override": "localhost" },
     );
     const metadata = new grpc.Metadata();
@@ -274,15 +283,15 @@ Deno.test("createGrpcServer() with requireClientCert required refuses a caller w
   );
   const server = createGrpcServer(dispatcher, {
     tls: {
-      caPem: authority.certPem,
-      certPem: serverIdentity.certPem,
-      keyPem: serverIdentity.keyPem,
+      caPem: authority.cert,
+      certPem: serverIdentity.cert,
+      keyPem: serverIdentity.key,
       requireClientCert: "required",
     },
   });
   const port = await server.listen("127.0.0.1:0");
   try {
-    const options = { port, caPem: authority.certPem };
+    const options = { port, caPem: authority.cert };
     const anonymous = await callGrpc("/jaco.v1.Cluster/Status", {}, options);
     assert.equal(anonymous.error?.details.code, "UNAVAILABLE");
     const peer = await callGrpc("/jaco.v1.Internal/EnsureSubnet", {}, {
@@ -302,9 +311,9 @@ Deno.test("createGrpcServer() shutdown() ends a follow stream with a retryable U
   );
   const server = createGrpcServer(dispatcher, {
     tls: {
-      caPem: authority.certPem,
-      certPem: serverIdentity.certPem,
-      keyPem: serverIdentity.keyPem,
+      caPem: authority.cert,
+      certPem: serverIdentity.cert,
+      keyPem: serverIdentity.key,
       requireClientCert: "optional",
     },
   });
@@ -312,7 +321,7 @@ Deno.test("createGrpcServer() shutdown() ends a follow stream with a retryable U
   const Client = grpc.makeGenericClientConstructor(services.Deploy.grpc, "Deploy");
   const client = new Client(
     `127.0.0.1:${port}`,
-    grpc.credentials.createSsl(Buffer.from(authority.certPem)),
+    grpc.credentials.createSsl(Buffer.from(authority.cert)),
     { "grpc.ssl_target_name_override": "localhost" },
   );
   const metadata = new grpc.Metadata();
@@ -353,9 +362,9 @@ Deno.test("createGrpcServer() reports the caller's address as peer to logs and h
   );
   const server = createGrpcServer(dispatcher, {
     tls: {
-      caPem: authority.certPem,
-      certPem: serverIdentity.certPem,
-      keyPem: serverIdentity.keyPem,
+      caPem: authority.cert,
+      certPem: serverIdentity.cert,
+      keyPem: serverIdentity.key,
       requireClientCert: "optional",
     },
   });
@@ -363,7 +372,7 @@ Deno.test("createGrpcServer() reports the caller's address as peer to logs and h
   try {
     const outcome = await callGrpc("/jaco.v1.Cluster/Status", {}, {
       port,
-      caPem: authority.certPem,
+      caPem: authority.cert,
     });
     const peer = (outcome.response as { leader: string }).leader;
     assert.match(peer, /127\.0\.0\.1:\d+$/);

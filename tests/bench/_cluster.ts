@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { mintCa } from "../../raft/_testing/pki.ts";
+import { mintCa } from "../_pki.ts";
 
 /** One running benchmark cluster. */
 export interface BenchCluster {
