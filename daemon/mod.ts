@@ -32,3 +32,4 @@ export { readTextFileIfExists } from "./config_file.ts";
 export { resolverForwarders } from "./dns_forwarders.ts";
 export type { ResolverForwarders } from "./dns_forwarders.ts";
 export * from "./api/mod.ts";
+export * from "./membership/mod.ts";
