@@ -33,3 +33,4 @@ export { resolverForwarders } from "./dns_forwarders.ts";
 export type { ResolverForwarders } from "./dns_forwarders.ts";
 export * from "./api/mod.ts";
 export * from "./membership/mod.ts";
+export * from "./audit/mod.ts";
