@@ -61,7 +61,8 @@ export interface BackupContents {
 }
 
 /**
- * Packages a snapshot and its metadata as the §8.1 archive.
+ * Packages a snapshot and its metadata as the §8.1 archive (async only because web
+ * compression streams are; every failure arrives as a rejection).
  *
  * @throws {JacoError} `validation_failed` when `meta` is not valid (see `encodeBackupMeta`)
  * @throws {RangeError} when `now` is not a valid date
@@ -71,7 +72,7 @@ export interface BackupContents {
  * for (const chunk of chunkArchive(archive)) yield { chunk };
  * ```
  */
-export function writeBackupArchive(
+export async function writeBackupArchive(
   options: WriteBackupArchiveOptions,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const mtimeMs = options.now.getTime();
@@ -84,7 +85,7 @@ export function writeBackupArchive(
     { name: META_ENTRY, data: meta, mode: BACKUP_ENTRY_MODE, mtimeSeconds },
     { name: SNAPSHOT_ENTRY, data: options.snapshot, mode: BACKUP_ENTRY_MODE, mtimeSeconds },
   ]);
-  return gzip(tar);
+  return await gzip(tar);
 }
 
 /**
