@@ -1,7 +1,8 @@
 /**
  * The raft voter-set policy (cluster.md §5): the voter target per member
  * count, pure planners for the next suffrage change and for the demotions a
- * graceful remove needs first, and the leader's one-change-per-tick
+ * graceful remove needs first, the raft conf changes that carry a change out
+ * (a demotion is remove + add learner), and the leader's one-change-per-tick
  * reconciler around them.
  *
  * @module
