@@ -34,3 +34,4 @@ export type { ResolverForwarders } from "./dns_forwarders.ts";
 export * from "./api/mod.ts";
 export * from "./membership/mod.ts";
 export * from "./audit/mod.ts";
+export * from "./node/mod.ts";

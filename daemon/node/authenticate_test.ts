@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { Token } from "../../proto/mod.ts";
+import { isJacoError } from "../../proto/errors.ts";
+import { hashSecret } from "../secrets.ts";
+import { tokenAuthenticator } from "./authenticate.ts";
+
+const bytes = (hex: string) => Uint8Array.from(hex.match(/../g)!, (pair) => parseInt(pair, 16));
+
+async function token(identity: string, secret: string, revoked = false): Promise<Token> {
+  return Token.fromPartial({
+    identity,
+    hashedSecret: bytes(await hashSecret(secret)),
+    revokedAt: revoked ? new Date() : undefined,
+  });
+}
+
+Deno.test("tokenAuthenticator() maps a known secret to its identity", async () => {
+  const tokens = [await token("ci", "aa".repeat(32)), await token("ops", "bb".repeat(32))];
+  assert.equal(await tokenAuthenticator(() => tokens)("bb".repeat(32)), "ops");
+});
+
+Deno.test("tokenAuthenticator() refuses unknown secrets as token_invalid and revoked ones as token_revoked", async () => {
+  const tokens = [await token("old", "cc".repeat(32), true)];
+  const authenticate = tokenAuthenticator(() => tokens);
+  await assert.rejects(
+    () => Promise.resolve(authenticate("dd".repeat(32))),
+    (error) => isJacoError(error) && error.code === "token_invalid",
+  );
+  await assert.rejects(
+    () => Promise.resolve(authenticate("cc".repeat(32))),
+    (error) => isJacoError(error) && error.code === "token_revoked",
+  );
+});

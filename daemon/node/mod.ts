@@ -1,0 +1,32 @@
+/**
+ * One running `jacod` node: the composition root {@link JacoNode} (config → data dir → local
+ * JSON API on the unix socket → raft over mutual TLS → replicated state → gRPC TLS listener),
+ * `Cluster.Init` / `Cluster.Status`, the data dir layout and the daemon's text logger.
+ *
+ * @example
+ * ```ts
+ * const node = await JacoNode.start({ config, addresses, interfaces, log: textLogger({ level: "info", write: console.error }) });
+ * const { clusterId, operatorToken } = await node.init();
+ * await node.stop();
+ * ```
+ *
+ * @module
+ */
+export { JacoNode, type JacoNodeOptions } from "./node.ts";
+export {
+  type DataDirLayout,
+  dataDirLayout,
+  isClusterMember,
+  type NodeTls,
+  readNodeTls,
+} from "./data_dir.ts";
+export {
+  bootstrapIdentity,
+  type BootstrapMaterial,
+  clusterInitCommand,
+  createBootstrapMaterial,
+  nodeCertificateIps,
+} from "./init.ts";
+export { clusterStatus, type StatusSources } from "./status.ts";
+export { tokenAuthenticator } from "./authenticate.ts";
+export { type DaemonLogger, type LogAttributes, textLogger } from "./log.ts";

@@ -1,0 +1,247 @@
+/**
+ * The composition root of one `jacod` (architecture.md §12): config → data dir → local JSON API
+ * on the unix socket (served at once, behind the pre-init gate) → raft member (resumed when
+ * `raft/log.db` exists) → the gRPC TLS listener once the node has its CA-signed certificate.
+ * `Cluster.Init` runs here, serialized by a mutex (cluster.md §1.1, §2).
+ *
+ * Decisions where the spec is silent or the reference differs:
+ * - The TCP listener starts only once the node has its CA-signed certificate (after init, or
+ *   at boot for a member) instead of presenting a throwaway bootstrap certificate before: the
+ *   only TCP methods allowed pre-init (`Status`) are answered as well from the socket, and a
+ *   listener swap would need a second server under Deno (see `api/grpc_server.ts`).
+ * - Raft is opened once for init and kept (no close-and-reopen of the "temporary" handle): the
+ *   driver is the same object in both phases here.
+ * - A failed init (no leadership in 10 s, apply failure) closes raft and removes the `raft/`
+ *   and `node/` directories it created, so the operator can simply run init again; nothing was
+ *   committed that any other node could know about.
+ * - A member whose raft cannot be reopened at boot stays uninitialized with a WARN (§12.7); init
+ *   is then still refused because `log.db` exists.
+ *
+ * @module
+ */
+import { ClusterInitResponse, type ClusterStatusResponse, Command } from "../../proto/mod.ts";
+import { JacoError } from "../../proto/errors.ts";
+import type { RaftDriver } from "../../raft/mod.ts";
+import { ClusterState } from "../../state/mod.ts";
+import {
+  createDispatcher,
+  createGrpcServer,
+  createLocalApp,
+  type GrpcApiServer,
+  type HandlerTable,
+  type LocalServer,
+  serveLocal,
+  standardGates,
+} from "../api/mod.ts";
+import type { ResolvedAddresses } from "../addresses.ts";
+import type { DaemonConfig } from "../config.ts";
+import { formatHostPort } from "../host_port.ts";
+import type { LocalInterface } from "../pki.ts";
+import type { RandomSource } from "../secrets.ts";
+import { tokenAuthenticator } from "./authenticate.ts";
+import {
+  type DataDirLayout,
+  dataDirLayout,
+  ensureDataDir,
+  ensureRaftDir,
+  isClusterMember,
+  type NodeTls,
+  readNodeTls,
+  writeNodeTls,
+} from "./data_dir.ts";
+import { clusterInitCommand, createBootstrapMaterial, nodeCertificateIps } from "./init.ts";
+import type { DaemonLogger } from "./log.ts";
+import { openRaftMember, type RaftMemberOptions, waitForLeadership } from "./raft_member.ts";
+import { clusterStatus } from "./status.ts";
+
+/** Inputs of {@link JacoNode.start}; side effects injected for tests. */
+export interface JacoNodeOptions {
+  /** Validated config (`nodeName` is the raft id and certificate name). */
+  config: DaemonConfig;
+  /** Resolved bind/advertise addresses. */
+  addresses: ResolvedAddresses;
+  /** Host interfaces (node certificate IP SANs). */
+  interfaces: readonly LocalInterface[];
+  /** Logger. */
+  log: DaemonLogger;
+  /** Clock (default `new Date()`). */
+  now?: () => Date;
+  /** Random bytes (default the CSPRNG). */
+  random?: RandomSource;
+  /** Leadership wait of init (default 10 000 ms, polled every 50 ms). */
+  leaderWaitMs?: number;
+  /** Raft driver tuning (tests). */
+  raftTuning?: RaftMemberOptions["tuning"];
+}
+
+/** One running daemon (see module doc). */
+export class JacoNode {
+  #o: JacoNodeOptions;
+  #layout: DataDirLayout;
+  #state = new ClusterState();
+  #raft: RaftDriver | undefined;
+  #grpc: GrpcApiServer | undefined;
+  #grpcPort: number | undefined;
+  #local: LocalServer | undefined;
+  #initLock: Promise<unknown> = Promise.resolve();
+
+  private constructor(options: JacoNodeOptions) {
+    this.#o = options;
+    this.#layout = dataDirLayout(options.config.dataDir);
+  }
+
+  /**
+   * Creates the data dir, serves the socket and resumes raft when the node is a member.
+   *
+   * @throws {SocketInUseError} / {NotASocketError} when the socket path cannot be served
+   */
+  static async start(options: JacoNodeOptions): Promise<JacoNode> {
+    const node = new JacoNode(options);
+    await ensureDataDir(node.#layout);
+    const dispatcher = createDispatcher(
+      node.#table(),
+      standardGates({
+        isInitialized: () => node.initialized,
+        authenticate: tokenAuthenticator(() => node.#state.view().tokens()),
+        log: (message, attributes) => options.log.debug(message, attributes),
+      }),
+    );
+    node.#local = await serveLocal(createLocalApp(dispatcher), options.config.unixSocket);
+    options.log.info("serving local control API", { socket: options.config.unixSocket });
+    if (await isClusterMember(node.#layout)) {
+      try {
+        const tls = await readNodeTls(node.#layout, options.config.nodeName);
+        node.#raft = await node.#openRaft(tls);
+        await node.#serveGrpc(dispatcher, tls);
+        options.log.info("resumed cluster membership from raft state", {
+          raft_dir: node.#layout.raftDir,
+        });
+      } catch (error) {
+        options.log.warn("cannot resume raft state; staying uninitialized", {
+          error: (error as Error).message,
+        });
+      }
+    }
+    node.#dispatcher = dispatcher;
+    return node;
+  }
+
+  #dispatcher: ReturnType<typeof createDispatcher> | undefined;
+
+  /** True once raft runs on this node (after init, or resumed at boot). */
+  get initialized(): boolean {
+    return this.#raft !== undefined;
+  }
+
+  /** The bound gRPC port, once the TCP listener runs. */
+  get grpcPort(): number | undefined {
+    return this.#grpcPort;
+  }
+
+  /** `Cluster.Status` from local state. */
+  status(): ClusterStatusResponse {
+    return clusterStatus({
+      nodes: this.#raft ? this.#state.view().nodes() : [],
+      raft: this.#raft?.status(),
+      meshMode: "unavailable",
+    });
+  }
+
+  /**
+   * `Cluster.Init` (cluster.md §2), single-flight.
+   *
+   * @throws {JacoError} `cluster_already_initialized`, `no_leader`, `raft_apply_failed`
+   */
+  init(): Promise<ClusterInitResponse> {
+    const run = this.#initLock.then(() => this.#init());
+    this.#initLock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Stops the listeners (ending open streams), then raft. */
+  async stop(): Promise<void> {
+    await Promise.allSettled([this.#local?.shutdown(), this.#grpc?.shutdown()]);
+    await this.#raft?.close();
+  }
+
+  async #init(): Promise<ClusterInitResponse> {
+    const { config, addresses, log } = this.#o;
+    if (this.initialized || await isClusterMember(this.#layout)) {
+      throw new JacoError(
+        "cluster_already_initialized",
+        `node "${config.nodeName}" already belongs to a cluster (${this.#layout.logDb} exists)`,
+        { log_db: this.#layout.logDb },
+      );
+    }
+    const now = (this.#o.now ?? (() => new Date()))();
+    const material = await createBootstrapMaterial({
+      hostname: config.nodeName,
+      ips: nodeCertificateIps({
+        interfaces: this.#o.interfaces,
+        grpcHost: addresses.listenAddr.host,
+        raftHost: addresses.clusterAddr.host,
+        hostname: config.nodeName,
+      }),
+      now,
+      random: this.#o.random,
+    });
+    let raft: RaftDriver | undefined;
+    try {
+      await writeNodeTls(this.#layout, config.nodeName, material.node);
+      await ensureRaftDir(this.#layout);
+      raft = await this.#openRaft(material.node, { voters: [config.nodeName], learners: [] });
+      await waitForLeadership(raft, { timeoutMs: this.#o.leaderWaitMs ?? 10_000, pollMs: 50 });
+      const command = clusterInitCommand(material, {
+        hostname: config.nodeName,
+        raftAddress: formatHostPort(addresses.clusterAddr),
+        now,
+      });
+      await raft.propose(Command.encode(command).finish());
+    } catch (error) {
+      await raft?.close();
+      await Deno.remove(this.#layout.raftDir, { recursive: true }).catch(() => undefined);
+      await Deno.remove(this.#layout.nodeDir, { recursive: true }).catch(() => undefined);
+      log.error("cluster init failed; raft and node state removed", {
+        error: (error as Error).message,
+      });
+      throw error;
+    }
+    this.#raft = raft;
+    log.info("cluster initialized", { cluster_id: material.clusterId, node: config.nodeName });
+    await this.#serveGrpc(this.#dispatcher!, material.node);
+    return ClusterInitResponse.fromPartial({
+      clusterId: material.clusterId,
+      operatorToken: material.operatorToken,
+    });
+  }
+
+  #openRaft(tls: NodeTls, bootstrap?: { voters: string[]; learners: string[] }) {
+    const { config, addresses } = this.#o;
+    return openRaftMember({
+      id: config.nodeName,
+      raftDir: this.#layout.raftDir,
+      clusterAddr: addresses.clusterAddr,
+      tls,
+      state: this.#state,
+      bootstrap,
+      tuning: this.#o.raftTuning,
+    });
+  }
+
+  async #serveGrpc(dispatcher: ReturnType<typeof createDispatcher>, tls: NodeTls): Promise<void> {
+    const server = createGrpcServer(dispatcher, {
+      tls: { ...tls, requireClientCert: "optional" },
+    });
+    const address = formatHostPort(this.#o.addresses.listenAddr);
+    this.#grpcPort = await server.listen(address);
+    this.#grpc = server;
+    this.#o.log.info("serving gRPC over TLS", { listen_addr: address });
+  }
+
+  #table(): HandlerTable {
+    return {
+      "/jaco.v1.Cluster/Status": () => Promise.resolve(this.status()),
+      "/jaco.v1.Cluster/Init": () => this.init(),
+    };
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Opens this node's raft member: `SqliteStorage` under `<data_dir>/raft`, the mutual-TLS
+ * transport on `cluster_addr` with the node certificate, and the {@link ClusterState} adapter
+ * as the raft state machine. Also the bounded wait for leadership of `Cluster.Init`.
+ *
+ * @module
+ */
+import { JacoError } from "../../proto/errors.ts";
+import {
+  type ConfState,
+  RaftDriver,
+  type RaftDriverOptions,
+  SqliteStorage,
+  type StateMachine,
+  TlsTransport,
+} from "../../raft/mod.ts";
+import type { ClusterState } from "../../state/mod.ts";
+import type { HostPort } from "../host_port.ts";
+import type { NodeTls } from "./data_dir.ts";
+
+/** The raft state machine backed by the replicated {@link ClusterState}. */
+export function stateMachineOf(state: ClusterState): StateMachine {
+  return {
+    apply: (entry) => state.apply(entry.data, entry.index),
+    snapshot: () => state.snapshot(),
+    restore: (snapshot) => state.restore(snapshot.data, snapshot.meta.index),
+  };
+}
+
+/** Inputs of {@link openRaftMember}. */
+export interface RaftMemberOptions {
+  /** Raft id (the node name). */
+  id: string;
+  /** `<data_dir>/raft`. */
+  raftDir: string;
+  /** Bind address of the raft transport. */
+  clusterAddr: HostPort;
+  /** Node TLS material (mutual TLS against the cluster CA). */
+  tls: NodeTls;
+  /** The replicated state the log applies to. */
+  state: ClusterState;
+  /** Membership of a brand-new cluster (init only); absent = resume from storage. */
+  bootstrap?: ConfState;
+  /** Driver tuning overrides (tests). */
+  tuning?: Pick<RaftDriverOptions, "tickMs" | "electionTicks" | "heartbeatTicks">;
+}
+
+/**
+ * Opens storage and transport and starts the driver; on failure everything opened is closed.
+ *
+ * @throws {SqliteStorageError} when `log.db` cannot be opened (e.g. locked by another daemon)
+ */
+export async function openRaftMember(options: RaftMemberOptions): Promise<RaftDriver> {
+  const storage = await SqliteStorage.open({ dir: options.raftDir });
+  let transport: TlsTransport | undefined;
+  try {
+    transport = await TlsTransport.listen({
+      id: options.id,
+      hostname: options.clusterAddr.host,
+      port: options.clusterAddr.port,
+      ca: options.tls.caPem,
+      cert: options.tls.certPem,
+      key: options.tls.keyPem,
+    });
+    return await RaftDriver.start({
+      id: options.id,
+      storage,
+      transport,
+      stateMachine: stateMachineOf(options.state),
+      bootstrap: options.bootstrap,
+      ...options.tuning,
+    });
+  } catch (error) {
+    await transport?.close();
+    await storage.close();
+    throw error;
+  }
+}
+
+/**
+ * Resolves once `raft` leads, polling every `pollMs` (cluster.md §2 step 9: ≤10 s, 50 ms).
+ *
+ * @throws {JacoError} `no_leader` when leadership does not come within `timeoutMs`
+ */
+export async function waitForLeadership(
+  raft: Pick<RaftDriver, "status">,
+  options: { timeoutMs: number; pollMs: number },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  while (raft.status().role !== "leader") {
+    if (Date.now() >= deadline) {
+      throw new JacoError(
+        "no_leader",
+        `raft did not elect this node leader within ${options.timeoutMs} ms`,
+        { timeout_ms: String(options.timeoutMs) },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+  }
+}
