@@ -35,3 +35,4 @@ export * from "./api/mod.ts";
 export * from "./membership/mod.ts";
 export * from "./audit/mod.ts";
 export * from "./node/mod.ts";
+export * from "./backup/mod.ts";

@@ -192,8 +192,7 @@ const refusals: RefusalCase[] = [
   },
   {
     name: "tar cut inside an entry",
-    archive: () =>
-      gzip(writeTar([file("snapshot.bin", sampleSnapshot(5000))]).slice(0, 2048)),
+    archive: () => gzip(writeTar([file("snapshot.bin", sampleSnapshot(5000))]).slice(0, 2048)),
     message: /^corrupt tar in backup: .*runs past the end/,
     details: { reason: "corrupt_tar" },
   },
