@@ -9,6 +9,16 @@ import type { CommandEntry } from "./_command.ts";
 /** Every `jaco` command, in help order. */
 export const commands: CommandEntry[] = [
   {
+    path: ["cluster", "init"],
+    summary: "Bootstrap a new cluster on this node",
+    load: async () => (await import("./cluster.ts")).clusterInitCommand,
+  },
+  {
+    path: ["cluster", "status"],
+    summary: "Show the local node's cluster status",
+    load: async () => (await import("./cluster.ts")).clusterStatusCommand,
+  },
+  {
     path: ["validate"],
     summary: "Validate a jaco.yaml and/or compose file locally",
     load: async () => (await import("./validate.ts")).validateCommand,
