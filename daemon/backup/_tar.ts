@@ -14,6 +14,9 @@ const BLOCK = 512;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: false });
 
+/** Typeflags of headers that describe the next entry (pax, pax global, GNU long name). */
+const EXTENSION_TYPES = new Set(["x", "g", "L"]);
+
 /** Largest size an 11-digit octal field holds (8 GiB - 1). */
 const MAX_OCTAL_SIZE = 8 ** 11 - 1;
 
@@ -174,7 +177,9 @@ export function readTar(bytes: Uint8Array): TarEntry[] {
       throw new TarFormatError(`header at byte ${at} is not ustar`);
     }
     const type = String.fromCharCode(header[156] || 0x30);
-    const size = pending.size ?? readNumber(header, 124, 12, "size");
+    const headerSize = readNumber(header, 124, 12, "size");
+    // A pax size overrides only the entry the extended headers describe, not another header.
+    const size = EXTENSION_TYPES.has(type) ? headerSize : pending.size ?? headerSize;
     const dataStart = at + BLOCK;
     if (dataStart + size > bytes.length) {
       throw new TarFormatError(`entry at byte ${at} runs past the end (${size} bytes declared)`);

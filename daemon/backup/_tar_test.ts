@@ -165,3 +165,20 @@ Deno.test("readTar() reads a GNU base-256 size", () => {
   const [entry] = readTar(concat(header, padded(encoder.encode("xyz"))));
   assert.equal(new TextDecoder().decode(entry.data), "xyz");
 });
+
+Deno.test("readTar() applies a pax size to the entry, not to a second extended header", () => {
+  const sized = encoder.encode(paxRecord("size", "3"));
+  const named = encoder.encode(paxRecord("path", "both.bin"));
+  const tar = concat(
+    rawHeader({ name: "p1", type: "x", size: sized.length }),
+    padded(sized),
+    rawHeader({ name: "p2", type: "x", size: named.length }),
+    padded(named),
+    rawHeader({ name: "x", type: "0", size: 0 }),
+    padded(encoder.encode("abc")),
+    new Uint8Array(1024),
+  );
+  const [entry] = readTar(tar);
+  assert.equal(entry.name, "both.bin");
+  assert.equal(new TextDecoder().decode(entry.data), "abc");
+});
