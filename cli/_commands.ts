@@ -19,6 +19,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./cluster.ts")).clusterStatusCommand,
   },
   {
+    path: ["audit"],
+    summary: "Query or follow the cluster's audit log",
+    load: async () => (await import("./audit.ts")).auditCommand,
+  },
+  {
     path: ["validate"],
     summary: "Validate a jaco.yaml and/or compose file locally",
     load: async () => (await import("./validate.ts")).validateCommand,
