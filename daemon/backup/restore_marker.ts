@@ -27,6 +27,8 @@ const KEYS = ["cluster_id", "snapshot_index", "taken_at", "imported_at"] as cons
  * Renders `restore.txt` for a restore of `meta` run at `importedAt`.
  *
  * @throws {RangeError} when `importedAt` is not a valid date
+ * @throws {JacoError} `validation_failed` when a value would not read back (see
+ *   {@link parseRestoreMarker})
  * @example
  * ```ts
  * await Deno.writeTextFile(plan.markerPath, restoreMarker(meta, new Date()));
@@ -36,12 +38,15 @@ export function restoreMarker(
   meta: Pick<BackupMeta, "clusterId" | "snapshotIndex" | "takenAt">,
   importedAt: Date,
 ): string {
-  return [
+  const text = [
     `cluster_id=${meta.clusterId}`,
     `snapshot_index=${meta.snapshotIndex}`,
     `taken_at=${meta.takenAt}`,
     `imported_at=${formatRfc3339Utc(importedAt)}`,
   ].map((line) => line + "\n").join("");
+  // Never leave a marker the first boot cannot read (e.g. a newline smuggled into a value).
+  parseRestoreMarker(text);
+  return text;
 }
 
 function invalid(field: string, message: string): JacoError {

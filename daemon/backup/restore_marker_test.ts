@@ -59,3 +59,18 @@ Deno.test("parseRestoreMarker() names the field that is missing, repeated or bad
       }), `${field}: ${fragment}`);
   }
 });
+
+Deno.test("restoreMarker() refuses values that would not read back", () => {
+  for (
+    const meta of [
+      sampleMeta({ clusterId: "c1\nsnapshot_index=9" }),
+      sampleMeta({ snapshotIndex: 0 }),
+    ]
+  ) {
+    assert.throws(
+      () => restoreMarker(meta, importedAt),
+      (error) => assertJacoError(error, { code: "validation_failed", message: /^restore marker / }),
+    );
+  }
+  assert.throws(() => restoreMarker(sampleMeta(), new Date(NaN)), RangeError);
+});
