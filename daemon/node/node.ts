@@ -84,6 +84,7 @@ export class JacoNode {
   #grpcPort: number | undefined;
   #local: LocalServer | undefined;
   #initLock: Promise<unknown> = Promise.resolve();
+  #stopped = false;
 
   private constructor(options: JacoNodeOptions) {
     this.#o = options;
@@ -116,6 +117,7 @@ export class JacoNode {
         options.log.info("resumed cluster membership from raft state", {
           raft_dir: node.#layout.raftDir,
         });
+        node.#announceClusterOnceApplied();
       } catch (error) {
         options.log.warn("cannot resume raft state; staying uninitialized", {
           error: (error as Error).message,
@@ -160,6 +162,7 @@ export class JacoNode {
 
   /** Stops the listeners (ending open streams), then raft. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     await Promise.allSettled([this.#local?.shutdown(), this.#grpc?.shutdown()]);
     await this.#raft?.close();
   }
@@ -213,6 +216,26 @@ export class JacoNode {
       clusterId: material.clusterId,
       operatorToken: material.operatorToken,
     });
+  }
+
+  /**
+   * After a resume the log replays asynchronously; logs which cluster this node belongs to once
+   * `ClusterMeta` is applied (polled every 50 ms, given up after 30 s or on stop).
+   */
+  #announceClusterOnceApplied(): void {
+    const deadline = Date.now() + 30_000;
+    const poll = () => {
+      if (this.#stopped) return;
+      const meta = this.#state.view().clusterMeta();
+      if (meta) {
+        this.#o.log.info("cluster state loaded", {
+          cluster_id: meta.clusterId,
+          applied_index: this.#state.appliedIndex,
+        });
+      } else if (Date.now() < deadline) setTimeout(poll, 50);
+      else this.#o.log.warn("cluster metadata not applied 30 s after resuming raft");
+    };
+    poll();
   }
 
   #openRaft(tls: NodeTls, bootstrap?: { voters: string[]; learners: string[] }) {

@@ -1,0 +1,167 @@
+/**
+ * End to end: a real `jacod` process and the real `jaco` CLI. Status before init, init, status
+ * after, a refused second init, SIGKILL + restart from the same data dir (resume from the raft
+ * log), and the gRPC TLS listener answering `Cluster.Status` with the cluster CA pinned.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import * as grpc from "@grpc/grpc-js";
+import { ClusterStatusRequest, type ClusterStatusResponse, services } from "../proto/mod.ts";
+
+const root = new URL("../", import.meta.url).pathname;
+const nodeName = "node-e2e";
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+interface Daemon {
+  child: Deno.ChildProcess;
+  stderr: Promise<string>;
+}
+
+function startDaemon(configPath: string): Daemon {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}daemon/main.ts`, "--config", configPath],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  return { child, stderr: new Response(child.stderr).text() };
+}
+
+/** Signals the daemon, waits for it to exit and returns its log (stderr). */
+async function stopDaemon(daemon: Daemon, signal: Deno.Signal): Promise<string> {
+  try {
+    daemon.child.kill(signal);
+  } catch {
+    // Already exited: nothing to stop.
+  }
+  await daemon.child.status;
+  return await daemon.stderr;
+}
+
+async function waitForSocket(path: string): Promise<void> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    try {
+      const connection = await Deno.connect({ transport: "unix", path });
+      connection.close();
+      return;
+    } catch {
+      // Not listening yet: poll again.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`daemon socket ${path} never came up`);
+}
+
+async function jaco(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}cli/main.ts`, ...args],
+    stdin: "null",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+function grpcStatus(port: number, caPem: string): Promise<ClusterStatusResponse> {
+  const Client = grpc.makeGenericClientConstructor(services.Cluster.grpc, "Cluster");
+  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createSsl(Buffer.from(caPem)), {
+    "grpc.ssl_target_name_override": nodeName,
+  }) as grpc.Client & Record<string, unknown>;
+  return new Promise<ClusterStatusResponse>((resolve, reject) => {
+    (client.Status as (
+      request: unknown,
+      callback: (error: grpc.ServiceError | null, value?: ClusterStatusResponse) => void,
+    ) => void).call(client, ClusterStatusRequest.fromPartial({}), (error, value) => {
+      client.close();
+      if (error) reject(error);
+      else resolve(value!);
+    });
+  });
+}
+
+Deno.test({
+  name: "jacod init: status, init, refused re-init, SIGKILL + resume, gRPC status with CA pinned",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "jaco-daemon-init-" });
+    const socket = `${dir}/run/jaco.sock`;
+    const grpcPort = freePort();
+    const configPath = `${dir}/jacod.yaml`;
+    await Deno.writeTextFile(
+      configPath,
+      [
+        `node_name: ${nodeName}`,
+        `data_dir: ${dir}/data`,
+        `unix_socket: ${socket}`,
+        `listen_addr: 127.0.0.1:${grpcPort}`,
+        `cluster_addr: 127.0.0.1:${freePort()}`,
+        "",
+      ].join("\n"),
+    );
+    let daemon = startDaemon(configPath);
+    try {
+      await waitForSocket(socket);
+      const before = await jaco("cluster", "status", "--socket", socket);
+      assert.equal(before.code, 0, before.stderr);
+      assert.match(before.stdout, /^Status: {4}uninitialized\n/);
+
+      const init = await jaco("cluster", "init", "--socket", socket, "--no-systemd-enable");
+      assert.equal(init.code, 0, init.stderr);
+      const clusterId = /cluster_id: {5}([0-9a-f-]{36})\n/.exec(init.stdout)?.[1];
+      assert.ok(clusterId, init.stdout);
+      assert.match(init.stdout, /operator_token: [0-9a-f]{64}\n/);
+      assert.match(init.stdout, /Save the operator token now — it cannot be recovered\.\n$/);
+
+      const after = await jaco("cluster", "status", "--socket", socket);
+      assert.equal(after.code, 0, after.stderr);
+      assert.match(after.stdout, /^Status: {5}initialized\nLeader: {5}node-e2e\n/);
+      assert.match(
+        after.stdout,
+        /Nodes \(1\):\n {2}- node-e2e @ 127\.0\.0\.1:\d+ \[READY, VOTER\]\n$/,
+      );
+
+      const again = await jaco("cluster", "init", "--socket", socket, "--no-systemd-enable");
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /^Error: cluster_already_initialized: /);
+
+      const caPem = await Deno.readTextFile(`${dir}/data/node/ca.crt`);
+      const viaGrpc = await grpcStatus(grpcPort, caPem);
+      assert.equal(viaGrpc.initialized, true);
+      assert.equal(viaGrpc.leader, nodeName);
+
+      await stopDaemon(daemon, "SIGKILL");
+      daemon = startDaemon(configPath);
+      await waitForSocket(socket);
+      let resumed = { initialized: false, cluster_id: "", nodes: [] as { hostname: string }[] };
+      for (let attempt = 0; attempt < 50 && resumed.nodes.length === 0; attempt++) {
+        const status = await jaco("-o", "json", "cluster", "status", "--socket", socket);
+        assert.equal(status.code, 0, status.stderr);
+        resumed = JSON.parse(status.stdout);
+      }
+      assert.equal(resumed.initialized, true);
+      assert.deepEqual(resumed.nodes.map((node) => node.hostname), [nodeName]);
+      const viaGrpcAfter = await grpcStatus(grpcPort, caPem);
+      assert.equal(viaGrpcAfter.leader, nodeName);
+      const reinit = await jaco("cluster", "init", "--socket", socket, "--no-systemd-enable");
+      assert.match(reinit.stderr, /^Error: cluster_already_initialized: /);
+      const log = await stopDaemon(daemon, "SIGTERM");
+      assert.match(log, new RegExp(`INFO cluster state loaded cluster_id=${clusterId} `));
+      assert.match(log, /INFO stopped\n/);
+    } finally {
+      await stopDaemon(daemon, "SIGTERM");
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
