@@ -6,22 +6,28 @@
  * match the target table, and a write must commit between every change.
  */
 import assert from "node:assert/strict";
-import { type ConfChange, ConfChangeType, type ConfState, SimCluster } from "../../raft/mod.ts";
+import {
+  type ConfChange,
+  ConfChangeType,
+  type ConfState,
+  Role,
+  SimCluster,
+} from "../../raft/mod.ts";
 import { raftChangesOf } from "./raft_changes.ts";
 import { planShrinkBeforeRemove } from "./shrink_plan.ts";
 import type { VoterChange } from "./voter_plan.ts";
-import { TickOutcome, VoterReconciler } from "./voter_reconciler.ts";
+import { TickOutcome, type TickResult, VoterReconciler } from "./voter_reconciler.ts";
 import { voterTarget } from "./voter_target.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const RECONCILE_EVERY_MS = 1000;
 
-/** One simulated cluster with the reconciler running on whoever leads. */
+/** One simulated cluster with a reconciler on every member, as each jacod runs one. */
 class VoterSim {
   readonly cluster: SimCluster;
   readonly addresses = new Map<string, string>();
-  readonly reconciler: VoterReconciler;
+  readonly reconcilers = new Map<string, VoterReconciler>();
   /** Commands each node applied. */
   readonly applied = new Map<string, Set<string>>();
   writes = 0;
@@ -30,27 +36,44 @@ class VoterSim {
 
   constructor(seed: number) {
     this.cluster = new SimCluster({ seed, nodes: ["n1"] });
-    this.addresses.set("n1", "n1:7001");
     this.cluster.onApply((id, entry) => {
       if (entry.type !== "normal" || entry.data.byteLength === 0) return;
       if (!this.applied.has(id)) this.applied.set(id, new Set());
       this.applied.get(id)!.add(decoder.decode(entry.data));
     });
-    this.reconciler = new VoterReconciler({
-      now: () => this.cluster.now,
-      read: () => {
-        const leader = this.cluster.leader();
-        if (leader === undefined) return { isLeader: false };
-        return {
-          isLeader: true,
-          self: leader,
-          config: this.conf(),
-          addresses: this.addresses,
-        };
-      },
-      apply: (change) => Promise.resolve(this.apply(change)),
-    });
+    this.#startReconciler("n1");
     assert.ok(this.cluster.runUntil(() => this.cluster.leader() === "n1", 5000), "n1 leads");
+  }
+
+  /** Member `id`'s reconciler reads only `id`'s own raft node, like a real daemon. */
+  #startReconciler(id: string): void {
+    this.addresses.set(id, `${id}:7001`);
+    this.reconcilers.set(
+      id,
+      new VoterReconciler({
+        now: () => this.cluster.now,
+        read: () => {
+          const status = this.cluster.node(id).status();
+          if (status.role !== Role.leader) return { isLeader: false };
+          return { isLeader: true, self: id, config: status.conf, addresses: this.addresses };
+        },
+        apply: (change) => Promise.resolve(this.apply(change, id)),
+      }),
+    );
+  }
+
+  /** Ticks every live member's reconciler once; returns the leader's result. */
+  async tickAll(): Promise<TickResult | undefined> {
+    let leaderResult: TickResult | undefined;
+    for (const [id, reconciler] of this.reconcilers) {
+      if (!this.cluster.isUp(id)) continue;
+      const result = await reconciler.tick();
+      assert.notEqual(result.outcome, TickOutcome.failed, `${id}: ${result.error}`);
+      if (result.outcome === TickOutcome.follower) {
+        assert.equal(reconciler.firstSeen().size, 0, `${id} forgets first-seen times`);
+      } else leaderResult = result;
+    }
+    return leaderResult;
   }
 
   leader(): string {
@@ -67,9 +90,8 @@ class VoterSim {
     return voters.length + learners.length;
   }
 
-  /** Proposes one membership change on the leader and waits until the leader applied it. */
-  propose(change: ConfChange): void {
-    const leader = this.leader();
+  /** Proposes one membership change on `leader` and waits until it applied it. */
+  propose(change: ConfChange, leader = this.leader()): void {
     const result = this.cluster.node(leader).proposeConfChange(change);
     if (!result.ok) throw new Error(`conf change ${change.type} ${change.node}: ${result.reason}`);
     const committed = this.cluster.runUntil(
@@ -81,8 +103,10 @@ class VoterSim {
     this.write();
   }
 
-  apply(change: VoterChange): void {
-    for (const raftChange of raftChangesOf(change, this.addresses)) this.propose(raftChange);
+  apply(change: VoterChange, leader = this.leader()): void {
+    for (const raftChange of raftChangesOf(change, this.addresses)) {
+      this.propose(raftChange, leader);
+    }
   }
 
   /** Proposes a write on the leader and asserts it commits (the leader applies it). */
@@ -97,15 +121,14 @@ class VoterSim {
     );
   }
 
-  /** Ticks the reconciler (with a write between ticks) until a tick finds nothing to do. */
+  /** Ticks the reconcilers (a write between rounds) until the leader's finds nothing to do. */
   async converge(): Promise<void> {
-    for (let tick = 0; tick < 20; tick++) {
-      const result = await this.reconciler.tick();
-      assert.notEqual(result.outcome, TickOutcome.failed, String(result.error));
+    for (let round = 0; round < 20; round++) {
+      const result = await this.tickAll();
       this.write();
-      const steady = result.outcome === TickOutcome.steady &&
-        result.plan?.voters === result.plan?.target;
-      if (steady) return;
+      if (result?.outcome === TickOutcome.steady && result.plan?.voters === result.plan?.target) {
+        return;
+      }
       this.cluster.runFor(RECONCILE_EVERY_MS);
     }
     assert.fail(`reconciler did not converge: ${JSON.stringify(this.conf())}`);
@@ -113,13 +136,29 @@ class VoterSim {
 
   join(id: string): void {
     this.cluster.addNode(id);
-    this.addresses.set(id, `${id}:7001`);
+    this.#startReconciler(id);
     // Joiners always enter as learners (cluster.md §3.3).
     this.propose({
       type: ConfChangeType.addLearner,
       node: id,
       context: encoder.encode(this.addresses.get(id)!),
     });
+  }
+
+  /** Joins `id` as a learner and reconciles; asserts it does not vote during PromoteAfter. */
+  async joinAndSettle(id: string): Promise<void> {
+    this.join(id);
+    // For PromoteAfter (3 s) the joiner must not vote, however often the reconcilers run
+    // (an older learner may be promoted meanwhile).
+    const joinedAtMs = this.cluster.now;
+    while (this.cluster.now - joinedAtMs < 2500) {
+      await this.tickAll();
+      const after = this.cluster.now - joinedAtMs;
+      assert.ok(!this.conf().voters.includes(id), `${id} votes after ${after} ms`);
+      this.cluster.runFor(500);
+    }
+    this.cluster.runFor(500);
+    await this.converge();
   }
 
   /** Graceful remove: pre-removal demotions (§6.1 step 5), then the removal itself. */
@@ -131,6 +170,7 @@ class VoterSim {
     this.propose({ type: ConfChangeType.removeNode, node: leaving });
     this.cluster.crash(leaving);
     this.addresses.delete(leaving);
+    this.reconcilers.delete(leaving);
   }
 
   assertAtTarget(step: string): void {
@@ -146,20 +186,7 @@ Deno.test("VoterReconciler on the raft simulation grows 1→5 and shrinks 5→1 
     const voterCounts: [number, number][] = [[sim.members(), sim.conf().voters.length]];
     await sim.converge();
     for (const id of ["n2", "n3", "n4", "n5"]) {
-      sim.join(id);
-      // For PromoteAfter (3 s) the joiner must not vote, however often the reconciler runs
-      // (an older learner may be promoted meanwhile).
-      const joinedAtMs = sim.cluster.now;
-      while (sim.cluster.now - joinedAtMs < 2500) {
-        await sim.reconciler.tick();
-        assert.ok(
-          !sim.conf().voters.includes(id),
-          `${id} votes after ${sim.cluster.now - joinedAtMs} ms`,
-        );
-        sim.cluster.runFor(500);
-      }
-      sim.cluster.runFor(500);
-      await sim.converge();
+      await sim.joinAndSettle(id);
       sim.assertAtTarget(`seed ${seed}, after join ${id}`);
       voterCounts.push([sim.members(), sim.conf().voters.length]);
     }
@@ -191,6 +218,40 @@ Deno.test("VoterReconciler on the raft simulation grows 1→5 and shrinks 5→1 
       sim.changes.includes("remove_node n5") && sim.changes.includes("add_learner n5"),
       `a demotion ran as remove + add learner: ${sim.changes}`,
     );
+    assert.deepEqual(sim.cluster.checkSafety(), [], `seed ${seed}: safety`);
+  }
+});
+
+Deno.test("VoterReconciler on the raft simulation: a new leader keeps the set and demotes after a forced removal", async () => {
+  for (const seed of [1, 2, 3]) {
+    const sim = new VoterSim(seed);
+    for (const id of ["n2", "n3", "n4", "n5"]) await sim.joinAndSettle(id);
+    sim.cluster.crash("n1");
+    const leader = sim.leader();
+    assert.notEqual(leader, "n1");
+    // The crashed voter is still a member: five members, five voters — nothing to change.
+    const before = sim.changes.length;
+    await sim.converge();
+    assert.equal(sim.changes.length, before, "the new leader changes nothing at target");
+    // A removal without the pre-removal demotion leaves four voters of four members.
+    sim.propose({ type: ConfChangeType.removeNode, node: "n1" });
+    sim.reconcilers.delete("n1");
+    await sim.converge();
+    sim.assertAtTarget(`seed ${seed}, after the forced removal`);
+    const demoted = ["n2", "n3", "n4", "n5"].filter((id) => id !== leader).at(-1)!;
+    assert.deepEqual(sim.conf().learners, [demoted], "the largest non-leader voter was demoted");
+    assert.deepEqual(sim.changes.slice(before + 1), [
+      `remove_node ${demoted}`,
+      `add_learner ${demoted}`,
+    ]);
+    // Steady state: more rounds change nothing (no oscillation) and the cluster keeps committing.
+    const settled = sim.changes.length;
+    for (let round = 0; round < 5; round++) {
+      await sim.tickAll();
+      sim.write();
+      sim.cluster.runFor(RECONCILE_EVERY_MS);
+    }
+    assert.equal(sim.changes.length, settled);
     assert.deepEqual(sim.cluster.checkSafety(), [], `seed ${seed}: safety`);
   }
 });
