@@ -113,6 +113,7 @@ Deno.test({
     let daemon = startDaemon(configPath);
     try {
       await waitForSocket(socket);
+      assert.equal((await Deno.stat(socket)).mode! & 0o777, 0o660);
       const before = await jaco("cluster", "status", "--socket", socket);
       assert.equal(before.code, 0, before.stderr);
       assert.match(before.stdout, /^Status: {4}uninitialized\n/);
@@ -164,4 +165,13 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("jacod --version prints the bare version and exits 0", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}daemon/main.ts`, "--version"],
+    stdin: "null",
+  }).output();
+  assert.equal(output.code, 0);
+  assert.match(new TextDecoder().decode(output.stdout), /^v\d+\.\d+\.\d+\n$/);
 });

@@ -27,6 +27,7 @@ import {
   createDispatcher,
   createGrpcServer,
   createLocalApp,
+  type Dispatcher,
   type GrpcApiServer,
   type HandlerTable,
   type LocalServer,
@@ -85,6 +86,7 @@ export class JacoNode {
   #local: LocalServer | undefined;
   #initLock: Promise<unknown> = Promise.resolve();
   #stopped = false;
+  #dispatcher: Dispatcher | undefined;
 
   private constructor(options: JacoNodeOptions) {
     this.#o = options;
@@ -99,7 +101,7 @@ export class JacoNode {
   static async start(options: JacoNodeOptions): Promise<JacoNode> {
     const node = new JacoNode(options);
     await ensureDataDir(node.#layout);
-    const dispatcher = createDispatcher(
+    node.#dispatcher = createDispatcher(
       node.#table(),
       standardGates({
         isInitialized: () => node.initialized,
@@ -107,13 +109,13 @@ export class JacoNode {
         log: (message, attributes) => options.log.debug(message, attributes),
       }),
     );
-    node.#local = await serveLocal(createLocalApp(dispatcher), options.config.unixSocket);
+    node.#local = await serveLocal(createLocalApp(node.#dispatcher), options.config.unixSocket);
     options.log.info("serving local control API", { socket: options.config.unixSocket });
     if (await isClusterMember(node.#layout)) {
       try {
         const tls = await readNodeTls(node.#layout, options.config.nodeName);
         node.#raft = await node.#openRaft(tls);
-        await node.#serveGrpc(dispatcher, tls);
+        await node.#serveGrpc(tls);
         options.log.info("resumed cluster membership from raft state", {
           raft_dir: node.#layout.raftDir,
         });
@@ -124,11 +126,8 @@ export class JacoNode {
         });
       }
     }
-    node.#dispatcher = dispatcher;
     return node;
   }
-
-  #dispatcher: ReturnType<typeof createDispatcher> | undefined;
 
   /** True once raft runs on this node (after init, or resumed at boot). */
   get initialized(): boolean {
@@ -211,7 +210,7 @@ export class JacoNode {
     }
     this.#raft = raft;
     log.info("cluster initialized", { cluster_id: material.clusterId, node: config.nodeName });
-    await this.#serveGrpc(this.#dispatcher!, material.node);
+    await this.#serveGrpc(material.node);
     return ClusterInitResponse.fromPartial({
       clusterId: material.clusterId,
       operatorToken: material.operatorToken,
@@ -251,12 +250,26 @@ export class JacoNode {
     });
   }
 
-  async #serveGrpc(dispatcher: ReturnType<typeof createDispatcher>, tls: NodeTls): Promise<void> {
-    const server = createGrpcServer(dispatcher, {
+  /**
+   * Starts the TCP listener. A failure (port taken) is logged, not thrown: the node is a member
+   * either way, the socket keeps serving, and after init the one-time operator token must still
+   * reach the caller.
+   */
+  async #serveGrpc(tls: NodeTls): Promise<void> {
+    const server = createGrpcServer(this.#dispatcher!, {
       tls: { ...tls, requireClientCert: "optional" },
     });
     const address = formatHostPort(this.#o.addresses.listenAddr);
-    this.#grpcPort = await server.listen(address);
+    try {
+      this.#grpcPort = await server.listen(address);
+    } catch (error) {
+      this.#o.log.error("cannot serve gRPC over TLS; only the local socket serves", {
+        listen_addr: address,
+        error: (error as Error).message,
+      });
+      await server.shutdown();
+      return;
+    }
     this.#grpc = server;
     this.#o.log.info("serving gRPC over TLS", { listen_addr: address });
   }

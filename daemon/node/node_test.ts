@@ -13,13 +13,17 @@ function freePort(): number {
   return port;
 }
 
-async function startNode(root: string, clusterPort = freePort()): Promise<JacoNode> {
+async function startNode(
+  root: string,
+  clusterPort = freePort(),
+  listenPort = freePort(),
+): Promise<JacoNode> {
   const config = parseDaemonConfig(
     [
       "node_name: node-a",
       `data_dir: ${root}/data`,
       `unix_socket: ${root}/run/jaco.sock`,
-      `listen_addr: 127.0.0.1:${freePort()}`,
+      `listen_addr: 127.0.0.1:${listenPort}`,
       `cluster_addr: 127.0.0.1:${clusterPort}`,
     ].join("\n"),
     "test",
@@ -80,6 +84,38 @@ Deno.test("JacoNode init that cannot start raft removes its state so init can be
     assert.equal(node.status().initialized, true);
     assert.ok(clusterId);
   } finally {
+    await node.stop();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("JacoNode init is single-flight: of two concurrent inits one wins, one is refused", async () => {
+  const root = await Deno.makeTempDir();
+  const node = await startNode(root);
+  try {
+    const outcomes = await Promise.allSettled([node.init(), node.init()]);
+    assert.deepEqual(outcomes.map((o) => o.status).sort(), ["fulfilled", "rejected"]);
+    const refused = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult;
+    assert.ok(isJacoError(refused.reason));
+    assert.equal(refused.reason.code, "cluster_already_initialized");
+    assert.equal(node.status().nodes.length, 1);
+  } finally {
+    await node.stop();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("JacoNode init still returns the operator token when the gRPC port is taken", async () => {
+  const root = await Deno.makeTempDir();
+  const blocker = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const node = await startNode(root, freePort(), (blocker.addr as Deno.NetAddr).port);
+  try {
+    const { operatorToken } = await node.init();
+    assert.match(operatorToken, /^[0-9a-f]{64}$/);
+    assert.equal(node.initialized, true);
+    assert.equal(node.grpcPort, undefined);
+  } finally {
+    blocker.close();
     await node.stop();
     await Deno.remove(root, { recursive: true });
   }
