@@ -160,6 +160,8 @@ Deno.test({
       const log = await stopDaemon(daemon, "SIGTERM");
       assert.match(log, new RegExp(`INFO cluster state loaded cluster_id=${clusterId} `));
       assert.match(log, /INFO stopped\n/);
+      assert.equal((await daemon.child.status).code, 0);
+      await assert.rejects(() => Deno.lstat(socket), Deno.errors.NotFound);
     } finally {
       await stopDaemon(daemon, "SIGTERM");
       await Deno.remove(dir, { recursive: true });
