@@ -22,11 +22,13 @@ export {
 } from "./voter_plan.ts";
 export { planShrinkBeforeRemove, type PlanShrinkOptions, type ShrinkPlan } from "./shrink_plan.ts";
 export {
+  APPLY_TIMEOUT_MS,
   type ReconcilerLog,
   ReconcilerLogLevel,
   type ReconcilerView,
   TickOutcome,
   type TickResult,
+  VoterChangeTimeoutError,
   VoterReconciler,
   type VoterReconcilerOptions,
 } from "./voter_reconciler.ts";

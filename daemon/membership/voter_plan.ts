@@ -138,7 +138,7 @@ export function planVoterChange(options: PlanVoterChangeOptions): VoterPlan {
   }
 
   if (voters.length > target) {
-    // voters > target ≥ 1 (the leader is a member), so at least one voter is not the leader.
+    // voters > target ≥ 1 (any voter makes members ≥ 1): two or more vote, so one is not the leader.
     const server = voters.filter((id) => id !== leader).at(-1)!;
     return {
       ...base,

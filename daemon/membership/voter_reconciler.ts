@@ -50,8 +50,25 @@ export interface VoterReconcilerOptions {
   apply: (change: VoterChange) => Promise<void>;
   /** How long a learner must have been seen by this leader before it may vote (default 3000). */
   promoteAfterMs?: number;
+  /**
+   * How long a tick waits for `apply` (default 2000, cluster.md §5). A change
+   * that outlives it is logged as failed but keeps the reconciler busy until
+   * it settles, so two membership changes never overlap.
+   */
+  applyTimeoutMs?: number;
   /** Log sink (default: discard). */
   log?: ReconcilerLog;
+}
+
+/** Default wait for one suffrage change to commit. */
+export const APPLY_TIMEOUT_MS = 2000;
+
+/** A suffrage change that did not commit within `applyTimeoutMs`. */
+export class VoterChangeTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "VoterChangeTimeoutError";
+  }
 }
 
 /** How one tick ended. */
@@ -64,7 +81,7 @@ export const TickOutcome = {
   applied: "applied",
   /** Reading raft or applying the change failed; the next tick retries from scratch. */
   failed: "failed",
-  /** An earlier tick is still applying its change; this one did nothing. */
+  /** An earlier change is still in flight (its tick may have timed out); this one did nothing. */
   busy: "busy",
 } as const;
 /** One {@link TickOutcome} value. */
@@ -99,6 +116,8 @@ export class VoterReconciler {
   #options: VoterReconcilerOptions;
   #firstSeenMs = new Map<string, number>();
   #running = false;
+  /** A change whose tick stopped waiting for it; no new change starts until it settles. */
+  #lingering: Promise<void> | undefined;
 
   /** Builds an idle reconciler; nothing happens until `tick()`. */
   constructor(options: VoterReconcilerOptions) {
@@ -112,7 +131,7 @@ export class VoterReconciler {
 
   /** Reads raft, plans, and applies at most one change. Never throws; failures are in the result. */
   async tick(): Promise<TickResult> {
-    if (this.#running) return { outcome: TickOutcome.busy };
+    if (this.#running || this.#lingering) return { outcome: TickOutcome.busy };
     this.#running = true;
     try {
       return await this.#tick();
@@ -159,8 +178,19 @@ export class VoterReconciler {
     } else {
       log("info", "demoting voter to nonvoter", attributes);
     }
+    const timeoutMs = this.#options.applyTimeoutMs ?? APPLY_TIMEOUT_MS;
+    // A synchronous throw from apply becomes a rejection like any other failure.
+    const work = Promise.resolve().then(() => this.#options.apply(change));
     try {
-      await this.#options.apply(change);
+      if (await settleWithin(work, timeoutMs) === "timeout") {
+        this.#lingering = work
+          // Its outcome is already reported as this timeout; the next tick re-reads raft.
+          .then(() => {}, () => {})
+          .finally(() => this.#lingering = undefined);
+        throw new VoterChangeTimeoutError(
+          `${change.kind} of ${change.server} did not commit within ${timeoutMs} ms`,
+        );
+      }
     } catch (error) {
       log("error", `${change.kind} of ${change.server} failed; retrying next tick`, {
         ...attributes,
@@ -180,6 +210,19 @@ export class VoterReconciler {
     for (const server of members) {
       if (!this.#firstSeenMs.has(server)) this.#firstSeenMs.set(server, nowMs);
     }
+  }
+}
+
+/** Whether `work` settles within `timeoutMs`; rejects when it fails in time. */
+async function settleWithin(work: Promise<void>, timeoutMs: number): Promise<"done" | "timeout"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  });
+  try {
+    return await Promise.race([work.then(() => "done" as const), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -4,6 +4,7 @@ import {
   type ReconcilerLogLevel,
   type ReconcilerView,
   TickOutcome,
+  VoterChangeTimeoutError,
   VoterReconciler,
 } from "./voter_reconciler.ts";
 
@@ -200,7 +201,52 @@ Deno.test("VoterReconciler makes one change at a time even when ticked concurren
   const first = reconciler.tick();
   const second = await reconciler.tick();
   assert.equal(second.outcome, TickOutcome.busy);
+  while (applied.length === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal((await reconciler.tick()).outcome, TickOutcome.busy, "still applying");
   assert.equal(applied.length, 1);
   pending[0]();
   assert.equal((await first).outcome, TickOutcome.applied);
+});
+
+Deno.test("VoterReconciler times out a change but starts no other until it settles", async () => {
+  const raft = new FakeRaft({ voters: ["a"], learners: ["b", "c"] });
+  let release = () => {};
+  const applied: VoterChange[] = [];
+  const reconciler = new VoterReconciler({
+    now: () => raft.nowMs,
+    read: () => ({ isLeader: true, self: "a", config: raft.config, addresses: raft.addresses }),
+    apply: (change) => {
+      applied.push(change);
+      return applied.length === 1 ? new Promise((resolve) => release = resolve) : Promise.resolve();
+    },
+    applyTimeoutMs: 5,
+  });
+  await reconciler.tick();
+  raft.nowMs = 3000;
+  const timedOut = await reconciler.tick();
+  assert.equal(timedOut.outcome, TickOutcome.failed);
+  assert.ok(timedOut.error instanceof VoterChangeTimeoutError);
+  assert.match(timedOut.error.message, /promote of b did not commit within 5 ms/);
+  assert.equal((await reconciler.tick()).outcome, TickOutcome.busy, "b's change is in flight");
+  assert.equal(applied.length, 1);
+  release();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal((await reconciler.tick()).outcome, TickOutcome.applied, "retried once settled");
+  assert.equal(applied.length, 2);
+});
+
+Deno.test("VoterReconciler counts a synchronous throw from apply as a failed tick", async () => {
+  const raft = new FakeRaft({ voters: ["a"], learners: ["b", "c"] });
+  const reconciler = new VoterReconciler({
+    now: () => raft.nowMs,
+    read: () => ({ isLeader: true, self: "a", config: raft.config, addresses: raft.addresses }),
+    apply: () => {
+      throw new Error("no address for c");
+    },
+  });
+  await reconciler.tick();
+  raft.nowMs = 3000;
+  const result = await reconciler.tick();
+  assert.equal(result.outcome, TickOutcome.failed);
+  assert.match(String(result.error), /no address for c/);
 });
