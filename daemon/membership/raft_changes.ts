@@ -19,6 +19,7 @@ import { type VoterChange, VoterChangeKind } from "./voter_plan.ts";
 
 /** A change that cannot be expressed as raft membership changes. */
 export class VoterChangeError extends Error {
+  /** Wraps `message` (names the server and why). */
   constructor(message: string) {
     super(message);
     this.name = "VoterChangeError";

@@ -3,6 +3,12 @@
  * apply before a server leaves, so the configuration never holds more voters
  * than the shrunken membership should have.
  *
+ * The caller (the `NodeRemove` step machine) applies the demotions through
+ * `raftChangesOf` one at a time, each committed before the next, and maps a
+ * failed demotion to `raft_demote_failed`. If reading the configuration fails
+ * the pre-removal demotion is skipped (best effort, cluster.md §5) and the
+ * reconciler trims any surplus after the removal.
+ *
  * @module
  */
 import { membersOf, type VoterChange, VoterChangeKind, type VoterConfig } from "./voter_plan.ts";

@@ -13,6 +13,7 @@ import type { VoterConfig } from "./voter_plan.ts";
 export interface SuffrageSource {
   /** Raft role of this member. */
   role: Role;
+  /** This member's view of the raft configuration. */
   config: VoterConfig;
 }
 

@@ -66,12 +66,15 @@ export interface PlanVoterChangeOptions {
 export interface VoterPlan {
   /** The one change to apply, if any. */
   change?: VoterChange;
+  /** Which branch of the policy decided. */
   reason: VoterPlanReason;
   /** Human-readable why, for the log line. */
   detail: string;
   /** Servers in the configuration (voters and learners). */
   members: number;
+  /** Servers with voter suffrage now. */
   voters: number;
+  /** `voterTarget(members)`. */
   target: number;
   /** Learners skipped for lack of an address (log each at WARN). */
   warnings: string[];

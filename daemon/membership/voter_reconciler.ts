@@ -65,6 +65,7 @@ export const APPLY_TIMEOUT_MS = 2000;
 
 /** A suffrage change that did not commit within `applyTimeoutMs`. */
 export class VoterChangeTimeoutError extends Error {
+  /** Wraps `message` (names the change and the timeout). */
   constructor(message: string) {
     super(message);
     this.name = "VoterChangeTimeoutError";
@@ -89,6 +90,7 @@ export type TickOutcome = typeof TickOutcome[keyof typeof TickOutcome];
 
 /** Result of {@link VoterReconciler.tick}. */
 export interface TickResult {
+  /** How the tick ended. */
   outcome: TickOutcome;
   /** The plan, when this member leads and the read succeeded. */
   plan?: VoterPlan;
