@@ -30,3 +30,12 @@ export {
 export { clusterStatus, type StatusSources } from "./status.ts";
 export { tokenAuthenticator } from "./authenticate.ts";
 export { type DaemonLogger, type LogAttributes, textLogger } from "./log.ts";
+export {
+  type CommandSubmitter,
+  createSubmitter,
+  type ForwardSubmit,
+  leaderGrpcAddress,
+  submitOnLeader,
+  type SubmitterDeps,
+} from "./submit.ts";
+export { forwardDeadlineMs, PeerSubmitClient } from "./forward.ts";

@@ -19,7 +19,12 @@
  *
  * @module
  */
-import { ClusterInitResponse, type ClusterStatusResponse, Command } from "../../proto/mod.ts";
+import {
+  ClusterInitResponse,
+  type ClusterStatusResponse,
+  Command,
+  SubmitResponse,
+} from "../../proto/mod.ts";
 import { JacoError } from "../../proto/errors.ts";
 import type { RaftDriver } from "../../raft/mod.ts";
 import { ClusterState } from "../../state/mod.ts";
@@ -54,6 +59,8 @@ import { clusterInitCommand, createBootstrapMaterial, nodeCertificateIps } from 
 import type { DaemonLogger } from "./log.ts";
 import { openRaftMember, type RaftMemberOptions, waitForLeadership } from "./raft_member.ts";
 import { clusterStatus } from "./status.ts";
+import { PeerSubmitClient } from "./forward.ts";
+import { type CommandSubmitter, createSubmitter, submitOnLeader } from "./submit.ts";
 
 /** Inputs of {@link JacoNode.start}; side effects injected for tests. */
 export interface JacoNodeOptions {
@@ -87,10 +94,19 @@ export class JacoNode {
   #initLock: Promise<unknown> = Promise.resolve();
   #stopped = false;
   #dispatcher: Dispatcher | undefined;
+  #tls: NodeTls | undefined;
+  #peers = new PeerSubmitClient(() => this.#tls);
+  #submitter: CommandSubmitter;
 
   private constructor(options: JacoNodeOptions) {
     this.#o = options;
     this.#layout = dataDirLayout(options.config.dataDir);
+    this.#submitter = createSubmitter({
+      raft: () => this.#raft,
+      view: () => this.#state.view(),
+      now: options.now ?? (() => new Date()),
+      forward: (address, bytes) => this.#peers.submit(address, bytes),
+    });
   }
 
   /**
@@ -139,6 +155,11 @@ export class JacoNode {
     return this.#grpcPort;
   }
 
+  /** Commits commands through raft from this node (apply-or-forward; see `submit.ts`). */
+  get submitter(): CommandSubmitter {
+    return this.#submitter;
+  }
+
   /** `Cluster.Status` from local state. */
   status(): ClusterStatusResponse {
     return clusterStatus({
@@ -163,6 +184,7 @@ export class JacoNode {
   async stop(): Promise<void> {
     this.#stopped = true;
     await Promise.allSettled([this.#local?.shutdown(), this.#grpc?.shutdown()]);
+    this.#peers.close();
     await this.#raft?.close();
   }
 
@@ -256,6 +278,7 @@ export class JacoNode {
    * reach the caller.
    */
   async #serveGrpc(tls: NodeTls): Promise<void> {
+    this.#tls = tls;
     const server = createGrpcServer(this.#dispatcher!, {
       tls: { ...tls, requireClientCert: "optional" },
     });
@@ -278,6 +301,13 @@ export class JacoNode {
     return {
       "/jaco.v1.Cluster/Status": () => Promise.resolve(this.status()),
       "/jaco.v1.Cluster/Init": () => this.init(),
+      "/jaco.v1.Internal/Submit": async (request) =>
+        SubmitResponse.fromPartial({
+          raftIndex: await submitOnLeader(request.commandBytes, {
+            raft: () => this.#raft,
+            view: () => this.#state.view(),
+          }),
+        }),
     };
   }
 }

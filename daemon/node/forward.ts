@@ -1,0 +1,158 @@
+/**
+ * The follower → leader half of apply-or-forward: `Internal.Submit` over gRPC with mutual TLS —
+ * this node presents its CA-signed certificate (the leader admits `Internal.*` only from peers)
+ * and verifies the leader's certificate against the cluster CA and the dialed host (the
+ * reference dialed peers without verification; architecture.md gaps).
+ *
+ * Why a custom connector rather than `credentials.createSsl`: grpc-js sets the TLS `servername`
+ * to the dialed host and Deno's `node:tls` refuses an IP there, while peers are usually dialed
+ * by IP. The connector leaves SNI out for IP hosts and checks the IP SAN itself after the
+ * handshake with `tls.checkServerIdentity`.
+ *
+ * One channel per leader address is kept (leaders change rarely) and closed by {@link
+ * PeerSubmitClient.close}. Each call has a 10 s deadline (5 s apply on the leader plus the
+ * network); the leader's typed error comes back unchanged.
+ *
+ * @module
+ */
+import { isIP, type Socket } from "node:net";
+import tls from "node:tls";
+import { CallCredentials, ChannelCredentials, Client, type ServiceError } from "@grpc/grpc-js";
+import {
+  errorFromGrpcStatus,
+  services,
+  SubmitRequest,
+  type SubmitResponse,
+} from "../../proto/mod.ts";
+import { JacoError } from "../../proto/errors.ts";
+import { parseHostPort } from "../host_port.ts";
+import type { NodeTls } from "./data_dir.ts";
+
+/** Deadline of one forwarded submit. */
+export const forwardDeadlineMs = 10_000;
+
+/** Calls `Internal.Submit` on peers with this node's certificate (see module doc). */
+export class PeerSubmitClient {
+  #tls: () => NodeTls | undefined;
+  #clients = new Map<string, Client>();
+
+  /** `tls` is read at each new channel: the node has its certificate only after init/join. */
+  constructor(tls: () => NodeTls | undefined) {
+    this.#tls = tls;
+  }
+
+  /**
+   * Submits `commandBytes` to the leader at `address` (`host:port`).
+   *
+   * @throws {JacoError} the leader's error, or `no_leader` when it cannot be reached
+   */
+  submit(address: string, commandBytes: Uint8Array): Promise<number> {
+    const method = services.Internal.methods.Submit;
+    const client = this.#client(address);
+    return new Promise((resolve, reject) => {
+      client.makeUnaryRequest(
+        method.path,
+        method.grpc.requestSerialize,
+        method.grpc.responseDeserialize,
+        SubmitRequest.fromPartial({ commandBytes }),
+        { deadline: Date.now() + forwardDeadlineMs },
+        (error: ServiceError | null, response?: unknown) => {
+          if (!error) resolve(Number((response as SubmitResponse).raftIndex));
+          else reject(failureOf(error, address));
+        },
+      );
+    });
+  }
+
+  /** Closes every channel. */
+  close(): void {
+    for (const client of this.#clients.values()) client.close();
+    this.#clients.clear();
+  }
+
+  #client(address: string): Client {
+    let client = this.#clients.get(address);
+    if (client) return client;
+    const material = this.#tls();
+    if (!material) throw new JacoError("cluster_uninitialized", "this node has no certificate yet");
+    const parsed = parseHostPort(address);
+    if (!parsed.ok) {
+      throw new JacoError("no_leader", `leader gRPC address "${address}" ${parsed.reason}`, {
+        leader_address: address,
+        reason: "leader_address_invalid",
+      });
+    }
+    client = new Client(address, new PeerTlsCredentials(parsed.value.host, material));
+    this.#clients.set(address, client);
+    return client;
+  }
+}
+
+/** A status without a JACO envelope means the leader was not reached: retryable `no_leader`. */
+function failureOf(error: ServiceError, address: string): JacoError {
+  const typed = errorFromGrpcStatus(error);
+  const synthesized = typed.code === "internal" && typed.details.grpc_status === String(error.code);
+  if (!synthesized) return typed;
+  return new JacoError(
+    "no_leader",
+    `cannot reach the raft leader at ${address}: ${error.details}`,
+    {
+      leader_address: address,
+      reason: "leader_unreachable",
+    },
+  );
+}
+
+class PeerTlsCredentials extends ChannelCredentials {
+  #host: string;
+  #tls: NodeTls;
+
+  constructor(host: string, material: NodeTls) {
+    super();
+    this.#host = host;
+    this.#tls = material;
+  }
+
+  override _isSecure(): boolean {
+    return true;
+  }
+
+  override _equals(other: ChannelCredentials): boolean {
+    return other === this;
+  }
+
+  override _createSecureConnector(_target: unknown, _options: unknown, call?: CallCredentials) {
+    const host = this.#host;
+    const material = this.#tls;
+    return {
+      connect: (socket: Socket) =>
+        new Promise<{ socket: Socket; secure: boolean }>((resolve, reject) => {
+          const secured = tls.connect({
+            socket,
+            host,
+            ...(isIP(host) ? {} : { servername: host }),
+            ALPNProtocols: ["h2"],
+            ca: material.caPem,
+            cert: material.certPem,
+            key: material.keyPem,
+          }, () => {
+            const problem = secured.authorized
+              ? tls.checkServerIdentity(host, secured.getPeerCertificate())
+              : new Error(
+                `peer certificate not signed by the cluster CA: ${secured.authorizationError}`,
+              );
+            if (problem) {
+              secured.destroy();
+              reject(problem);
+            } else resolve({ socket: secured, secure: true });
+          });
+          secured.on("error", reject);
+        }),
+      waitForReady: () => Promise.resolve(),
+      getCallCredentials: () => call ?? CallCredentials.createEmpty(),
+      destroy() {
+        // Nothing is held between connections: each connect() owns its TLS socket.
+      },
+    };
+  }
+}
