@@ -39,3 +39,6 @@ export {
   type SubmitterDeps,
 } from "./submit.ts";
 export { forwardDeadlineMs, PeerSubmitClient } from "./forward.ts";
+export { issueToken, listTokens, revokeToken, type TokenDeps, validateIdentity } from "./tokens.ts";
+export { nodeList } from "./node_list.ts";
+export { auditQueryHandler } from "./audit_handler.ts";

@@ -61,6 +61,9 @@ import { openRaftMember, type RaftMemberOptions, waitForLeadership } from "./raf
 import { clusterStatus } from "./status.ts";
 import { PeerSubmitClient } from "./forward.ts";
 import { type CommandSubmitter, createSubmitter, submitOnLeader } from "./submit.ts";
+import { issueToken, listTokens, revokeToken, type TokenDeps } from "./tokens.ts";
+import { nodeList } from "./node_list.ts";
+import { auditQueryHandler } from "./audit_handler.ts";
 
 /** Inputs of {@link JacoNode.start}; side effects injected for tests. */
 export interface JacoNodeOptions {
@@ -298,9 +301,20 @@ export class JacoNode {
   }
 
   #table(): HandlerTable {
+    const tokens: TokenDeps = {
+      submitter: this.#submitter,
+      view: () => this.#state.view(),
+      now: this.#o.now ?? (() => new Date()),
+      random: this.#o.random,
+    };
     return {
       "/jaco.v1.Cluster/Status": () => Promise.resolve(this.status()),
       "/jaco.v1.Cluster/Init": () => this.init(),
+      "/jaco.v1.Cluster/NodeList": () => Promise.resolve(nodeList(this.#state.view())),
+      "/jaco.v1.Tokens/Issue": (request, call) => issueToken(request, call.identity, tokens),
+      "/jaco.v1.Tokens/Revoke": (request, call) => revokeToken(request, call.identity, tokens),
+      "/jaco.v1.Tokens/List": () => Promise.resolve(listTokens(tokens)),
+      "/jaco.v1.Audit/Query": auditQueryHandler(() => this.#state),
       "/jaco.v1.Internal/Submit": async (request) =>
         SubmitResponse.fromPartial({
           raftIndex: await submitOnLeader(request.commandBytes, {
