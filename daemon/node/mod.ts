@@ -42,3 +42,6 @@ export { forwardDeadlineMs, PeerSubmitClient } from "./forward.ts";
 export { issueToken, listTokens, revokeToken, type TokenDeps, validateIdentity } from "./tokens.ts";
 export { nodeList } from "./node_list.ts";
 export { auditQueryHandler } from "./audit_handler.ts";
+export { issueJoinToken, JOIN_TOKEN_TTL_MS, type SubmitPayload } from "./join_token.ts";
+export { ADD_LEARNER_TIMEOUT_MS, nodeJoin, type NodeJoinDeps } from "./node_join.ts";
+export { JOIN_TIMEOUT_MS, joinCluster, type JoinInputs, type JoinResult } from "./join.ts";

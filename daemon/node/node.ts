@@ -21,8 +21,11 @@
  */
 import {
   ClusterInitResponse,
+  type ClusterJoinRequest,
+  ClusterJoinResponse,
   type ClusterStatusResponse,
   Command,
+  type IssueJoinTokenResponse,
   SubmitResponse,
 } from "../../proto/mod.ts";
 import { JacoError } from "../../proto/errors.ts";
@@ -59,6 +62,11 @@ import { clusterInitCommand, createBootstrapMaterial, nodeCertificateIps } from 
 import type { DaemonLogger } from "./log.ts";
 import { openRaftMember, type RaftMemberOptions, waitForLeadership } from "./raft_member.ts";
 import { clusterStatus } from "./status.ts";
+import { joinCluster } from "./join.ts";
+import { issueJoinToken } from "./join_token.ts";
+import { nodeJoin } from "./node_join.ts";
+import { readJoinRecord, writeJoinRecord } from "./join_record.ts";
+import { startVoters, type VoterRunner } from "./voters.ts";
 import { PeerSubmitClient } from "./forward.ts";
 import { type CommandSubmitter, createSubmitter, submitOnLeader } from "./submit.ts";
 import { issueToken, listTokens, revokeToken, type TokenDeps } from "./tokens.ts";
@@ -97,6 +105,7 @@ export class JacoNode {
   #initLock: Promise<unknown> = Promise.resolve();
   #stopped = false;
   #dispatcher: Dispatcher | undefined;
+  #voters: VoterRunner | undefined;
   #tls: NodeTls | undefined;
   #peers = new PeerSubmitClient(() => this.#tls);
   #submitter: CommandSubmitter;
@@ -133,7 +142,9 @@ export class JacoNode {
     if (await isClusterMember(node.#layout)) {
       try {
         const tls = await readNodeTls(node.#layout, options.config.nodeName);
-        node.#raft = await node.#openRaft(tls);
+        const joined = await readJoinRecord(node.#layout);
+        node.#raft = await node.#openRaft(tls, undefined, joined?.peers);
+        node.#startVoters();
         await node.#serveGrpc(tls);
         options.log.info("resumed cluster membership from raft state", {
           raft_dir: node.#layout.raftDir,
@@ -183,9 +194,24 @@ export class JacoNode {
     return run;
   }
 
+  /**
+   * `Cluster.Join` (cluster.md §3.2), single-flight with init: joins through `peer_addr`,
+   * persists the node files and `node/join.json`, opens raft non-bootstrapped and serves gRPC.
+   * A failure after the files were written removes them again (the token may be spent; the
+   * operator issues a new one).
+   *
+   * @throws {JacoError} `cluster_already_initialized`, `validation_failed`, the peer's refusal
+   */
+  join(request: ClusterJoinRequest): Promise<ClusterJoinResponse> {
+    const run = this.#initLock.then(() => this.#join(request));
+    this.#initLock = run.catch(() => undefined);
+    return run;
+  }
+
   /** Stops the listeners (ending open streams), then raft. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    await this.#voters?.stop();
     await Promise.allSettled([this.#local?.shutdown(), this.#grpc?.shutdown()]);
     this.#peers.close();
     await this.#raft?.close();
@@ -234,6 +260,7 @@ export class JacoNode {
       throw error;
     }
     this.#raft = raft;
+    this.#startVoters();
     log.info("cluster initialized", { cluster_id: material.clusterId, node: config.nodeName });
     await this.#serveGrpc(material.node);
     return ClusterInitResponse.fromPartial({
@@ -262,9 +289,95 @@ export class JacoNode {
     poll();
   }
 
-  #openRaft(tls: NodeTls, bootstrap?: { voters: string[]; learners: string[] }) {
+  async #join(request: ClusterJoinRequest): Promise<ClusterJoinResponse> {
+    const { config, addresses, log } = this.#o;
+    if (this.initialized || await isClusterMember(this.#layout)) {
+      throw new JacoError(
+        "cluster_already_initialized",
+        `node "${config.nodeName}" already belongs to a cluster (${this.#layout.logDb} exists)`,
+        { log_db: this.#layout.logDb },
+      );
+    }
+    const result = await joinCluster({
+      peerAddr: request.peerAddr,
+      joinToken: request.joinToken,
+      hostname: config.nodeName,
+      ips: nodeCertificateIps({
+        interfaces: this.#o.interfaces,
+        grpcHost: addresses.listenAddr.host,
+        raftHost: addresses.clusterAddr.host,
+        hostname: config.nodeName,
+      }),
+      raftAddress: formatHostPort(addresses.clusterAddr),
+      grpcAddress: formatHostPort(addresses.listenAddr),
+    });
+    let raft: RaftDriver | undefined;
+    try {
+      await writeNodeTls(this.#layout, config.nodeName, result.tls);
+      await writeJoinRecord(this.#layout, {
+        clusterId: result.clusterId,
+        peerAddrs: result.peerAddrs,
+        hostname: config.nodeName,
+        advertise: formatHostPort(addresses.clusterAddr),
+        peers: result.peers,
+      });
+      await ensureRaftDir(this.#layout);
+      raft = await this.#openRaft(result.tls, undefined, result.peers);
+    } catch (error) {
+      await raft?.close();
+      await Deno.remove(this.#layout.raftDir, { recursive: true }).catch(() => undefined);
+      await Deno.remove(this.#layout.nodeDir, { recursive: true }).catch(() => undefined);
+      log.error("cluster join failed after the leader admitted this node; local state removed", {
+        error: (error as Error).message,
+      });
+      throw error;
+    }
+    this.#raft = raft;
+    this.#startVoters();
+    log.info("joined cluster", { cluster_id: result.clusterId, node: config.nodeName });
+    await this.#serveGrpc(result.tls);
+    return ClusterJoinResponse.fromPartial({});
+  }
+
+  #issueJoinToken(identity: string): Promise<IssueJoinTokenResponse> {
+    const raft = this.#raft;
+    if (!raft) return Promise.reject(new JacoError("raft_unavailable", "raft is not open"));
+    if (raft.status().role !== "leader") {
+      return Promise.reject(
+        new JacoError("no_leader", `node "${this.#o.config.nodeName}" is not the raft leader`, {
+          leader: raft.status().leader,
+        }),
+      );
+    }
+    return issueJoinToken({
+      view: this.#state.view(),
+      self: this.#o.config.nodeName,
+      submit: (payload, identity) => this.#submitter.submit(payload, identity),
+      identity,
+      now: (this.#o.now ?? (() => new Date()))(),
+      random: this.#o.random,
+    });
+  }
+
+  /** Runs the voter reconciler on this member (it acts only while this member leads). */
+  #startVoters(): void {
+    if (!this.#raft || this.#voters) return;
+    this.#voters = startVoters({
+      raft: this.#raft,
+      addresses: () =>
+        new Map(this.#state.view().nodes().map((node) => [node.hostname, node.address])),
+      log: this.#o.log,
+    });
+  }
+
+  #openRaft(
+    tls: NodeTls,
+    bootstrap?: { voters: string[]; learners: string[] },
+    peers?: Record<string, string>,
+  ) {
     const { config, addresses } = this.#o;
     return openRaftMember({
+      peers,
       id: config.nodeName,
       raftDir: this.#layout.raftDir,
       clusterAddr: addresses.clusterAddr,
@@ -310,6 +423,21 @@ export class JacoNode {
     return {
       "/jaco.v1.Cluster/Status": () => Promise.resolve(this.status()),
       "/jaco.v1.Cluster/Init": () => this.init(),
+      "/jaco.v1.Cluster/Join": (request) => this.join(request),
+      "/jaco.v1.Cluster/IssueJoinToken": (_request, call) => this.#issueJoinToken(call.identity),
+      "/jaco.v1.Cluster/NodeJoin": (request) =>
+        nodeJoin({
+          raft: this.#raft && {
+            isLeader: () => this.#raft?.status().role === "leader",
+            addLearner: (id, address) => this.#raft!.addLearner(id, address),
+          },
+          view: () => this.#state.view(),
+          self: this.#o.config.nodeName,
+          submit: (payload, identity) => this.#submitter.submit(payload, identity),
+          joined: () => this.#voters?.kick(),
+          now: this.#o.now ?? (() => new Date()),
+          random: this.#o.random,
+        }, request),
       "/jaco.v1.Cluster/NodeList": () => Promise.resolve(nodeList(this.#state.view())),
       "/jaco.v1.Tokens/Issue": (request, call) => issueToken(request, call.identity, tokens),
       "/jaco.v1.Tokens/Revoke": (request, call) => revokeToken(request, call.identity, tokens),

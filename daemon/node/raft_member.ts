@@ -41,6 +41,8 @@ export interface RaftMemberOptions {
   state: ClusterState;
   /** Membership of a brand-new cluster (init only); absent = resume from storage. */
   bootstrap?: ConfState;
+  /** Raft id → address of members known before the log replays (a joiner's leader). */
+  peers?: Record<string, string>;
   /** Driver tuning overrides (tests). */
   tuning?: Pick<RaftDriverOptions, "tickMs" | "electionTicks" | "heartbeatTicks">;
 }
@@ -68,6 +70,7 @@ export async function openRaftMember(options: RaftMemberOptions): Promise<RaftDr
       transport,
       stateMachine: stateMachineOf(options.state),
       bootstrap: options.bootstrap,
+      peers: options.peers,
       ...options.tuning,
     });
   } catch (error) {

@@ -1,0 +1,76 @@
+/**
+ * `jaco node join` (cli.md §5): socket only; the local daemon dials `--peer`, is admitted with
+ * the join token and starts as a raft learner (promotion is automatic). The token comes from
+ * `--token` or `JACO_JOIN_TOKEN`; the global `--server` is ignored.
+ *
+ * @module
+ */
+import { ClusterJoinRequest } from "../proto/mod.ts";
+import type { Command, CommandContext } from "./_command.ts";
+import { requireTableOutput } from "./_output.ts";
+import { dialDaemon } from "./_transport.ts";
+import { UsageError } from "./_usage_error.ts";
+import { type ProgramRunner, systemdEnableStep } from "./cluster.ts";
+
+function socketOnly(context: CommandContext): CommandContext {
+  // `--token` here is the join token, never a bearer token for the dial rule.
+  const { token: _joinToken, ...flags } = context.flags;
+  return { ...context, flags, globals: { ...context.globals, server: undefined } };
+}
+
+const denoRunner: ProgramRunner = async (program, args) => {
+  const result = await new Deno.Command(program, { args, stdout: "piped", stderr: "piped" })
+    .output();
+  const decoder = new TextDecoder();
+  return {
+    code: result.code,
+    output: (decoder.decode(result.stdout) + decoder.decode(result.stderr)).trim(),
+  };
+};
+
+/** `jaco node join` with an injectable program runner (tests). */
+export function makeNodeJoinCommand(run: ProgramRunner = denoRunner): Command {
+  return {
+    usage:
+      "jaco node join --peer <host:port> [--token <join-token>] [--socket <path>] [--no-systemd-enable]",
+    help: `Joins the local daemon to an existing cluster through a member's gRPC address.
+
+  --peer <host:port>   gRPC address of the leader
+  --token <token>      join token (default $JACO_JOIN_TOKEN)
+  --socket <path>      local daemon socket (default $JACO_SOCKET, else /var/run/jaco/jaco.sock)
+  --no-systemd-enable  do not run \`systemctl enable jaco\` afterwards
+`,
+    flags: {
+      peer: { type: "string" },
+      token: { type: "string" },
+      socket: { type: "string" },
+      "no-systemd-enable": { type: "boolean", default: false },
+    },
+    args: { min: 0, max: 0 },
+    async run(context) {
+      requireTableOutput(context.globals.output);
+      const peer = typeof context.flags.peer === "string" ? context.flags.peer : "";
+      if (peer === "") throw new UsageError("--peer is required");
+      const flagToken = typeof context.flags.token === "string" ? context.flags.token : "";
+      const token = flagToken || (context.io.env("JACO_JOIN_TOKEN") ?? "");
+      if (token === "") throw new UsageError("--token or JACO_JOIN_TOKEN env is required");
+      const client = dialDaemon(socketOnly(context));
+      try {
+        await client.unary(
+          "Cluster",
+          "Join",
+          ClusterJoinRequest.fromPartial({ peerAddr: peer, joinToken: token }),
+          { deadlineMs: 60_000 },
+        );
+      } finally {
+        client.close();
+      }
+      context.io.stdout("Joined cluster.\n");
+      if (context.flags["no-systemd-enable"] !== true) await systemdEnableStep(context.io, run);
+      return 0;
+    },
+  };
+}
+
+/** `jaco node join`. */
+export const nodeJoinCommand: Command = makeNodeJoinCommand();

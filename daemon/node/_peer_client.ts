@@ -1,0 +1,121 @@
+/**
+ * The joiner's one-shot gRPC client to the peer it joins through (cluster.md §3.2 step 3).
+ * Before the join the joiner knows no CA, so the TLS handshake itself does not verify the
+ * server; the server's leaf certificate is captured so {@link PeerClient.leafPem} can be checked
+ * against the CA the peer returns (and the operator's pinned CA fingerprint) before anything
+ * is persisted. grpc-js's own SSL credentials would set an IP `servername`, which Deno's
+ * `node:tls` refuses, hence the custom connector.
+ *
+ * @module
+ */
+import { isIP, type Socket } from "node:net";
+import tls from "node:tls";
+import { Buffer } from "node:buffer";
+import { CallCredentials, ChannelCredentials, Client, type ServiceError } from "@grpc/grpc-js";
+import { errorFromGrpcStatus, methodByPath } from "../../proto/mod.ts";
+
+class UnverifiedTls extends ChannelCredentials {
+  #host: string;
+  #seen: (der: Uint8Array) => void;
+
+  constructor(host: string, seen: (der: Uint8Array) => void) {
+    super();
+    this.#host = host;
+    this.#seen = seen;
+  }
+
+  override _isSecure(): boolean {
+    return true;
+  }
+
+  override _equals(other: ChannelCredentials): boolean {
+    return other === this;
+  }
+
+  override _createSecureConnector(_t: unknown, _o: unknown, callCredentials?: CallCredentials) {
+    const host = this.#host;
+    const seen = this.#seen;
+    return {
+      connect: (socket: Socket) =>
+        new Promise<{ socket: Socket; secure: boolean }>((resolve, reject) => {
+          const secured = tls.connect({
+            socket,
+            host,
+            ...(isIP(host) ? {} : { servername: host }),
+            ALPNProtocols: ["h2"],
+            rejectUnauthorized: false,
+          }, () => {
+            const raw = secured.getPeerCertificate()?.raw;
+            if (raw) seen(new Uint8Array(raw));
+            resolve({ socket: secured, secure: true });
+          });
+          secured.on("error", reject);
+        }),
+      waitForReady: () => Promise.resolve(),
+      getCallCredentials: () => callCredentials ?? CallCredentials.createEmpty(),
+      destroy() {
+        // Each connect() owns its TLS socket; nothing is held here.
+      },
+    };
+  }
+}
+
+/** Splits `host:port` / `[v6]:port` into the host to dial. */
+function hostOf(address: string): string {
+  const bracket = /^\[([^\]]+)\]:\d+$/.exec(address);
+  if (bracket) return bracket[1];
+  const colon = address.lastIndexOf(":");
+  return colon > 0 ? address.slice(0, colon) : address;
+}
+
+/** gRPC-over-TLS client to one peer (see module doc). */
+export class PeerClient {
+  #client: Client;
+  #leafDer: Uint8Array | undefined;
+  readonly address: string;
+
+  /** Dials lazily; `address` is `host:port`. */
+  constructor(address: string) {
+    this.address = address;
+    this.#client = new Client(
+      address,
+      new UnverifiedTls(hostOf(address), (der) => this.#leafDer = der),
+    );
+  }
+
+  /** The server certificate seen in the last handshake, PEM, when one was presented. */
+  get leafPem(): string | undefined {
+    if (!this.#leafDer) return undefined;
+    const b64 = Buffer.from(this.#leafDer).toString("base64").replace(/(.{64})/g, "$1\n");
+    return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
+  }
+
+  /**
+   * Calls unary method `path`.
+   *
+   * @throws {JacoError} the peer's typed error; a transport failure (unreachable, deadline)
+   *   becomes the error `errorFromGrpcStatus` derives from its status
+   */
+  unary<Response>(path: string, request: unknown, deadlineMs: number): Promise<Response> {
+    const method = methodByPath(path);
+    if (!method) throw new Error(`unknown method ${path}`);
+    return new Promise((resolve, reject) => {
+      this.#client.makeUnaryRequest(
+        method.path,
+        method.grpc.requestSerialize,
+        method.grpc.responseDeserialize,
+        request,
+        { deadline: Date.now() + deadlineMs },
+        (error: ServiceError | null, response?: unknown) => {
+          if (error) reject(errorFromGrpcStatus(error));
+          else resolve(response as Response);
+        },
+      );
+    });
+  }
+
+  /** Closes the channel. */
+  close(): void {
+    this.#client.close();
+  }
+}
