@@ -29,26 +29,6 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./node_join.ts")).nodeJoinCommand,
   },
   {
-    path: ["node", "list"],
-    summary: "List the cluster's nodes",
-    load: async () => (await import("./node_list.ts")).nodeListCommand,
-  },
-  {
-    path: ["token", "issue"],
-    summary: "Mint an operator token for an identity",
-    load: async () => (await import("./token.ts")).tokenIssueCommand,
-  },
-  {
-    path: ["token", "revoke"],
-    summary: "Revoke an identity's operator token",
-    load: async () => (await import("./token.ts")).tokenRevokeCommand,
-  },
-  {
-    path: ["token", "list"],
-    summary: "List operator tokens",
-    load: async () => (await import("./token.ts")).tokenListCommand,
-  },
-  {
     path: ["audit"],
     summary: "Query or follow the cluster's audit log",
     load: async () => (await import("./audit.ts")).auditCommand,
