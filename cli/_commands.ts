@@ -19,14 +19,24 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./cluster.ts")).clusterStatusCommand,
   },
   {
-    path: ["node", "issue-join-token"],
-    summary: "Mint a single-use token for a node to join",
-    load: async () => (await import("./node_issue_join_token.ts")).nodeIssueJoinTokenCommand,
+    path: ["node", "list"],
+    summary: "List the cluster's nodes",
+    load: async () => (await import("./node_list.ts")).nodeListCommand,
   },
   {
-    path: ["node", "join"],
-    summary: "Join this node to an existing cluster",
-    load: async () => (await import("./node_join.ts")).nodeJoinCommand,
+    path: ["token", "issue"],
+    summary: "Mint an operator token for an identity",
+    load: async () => (await import("./token.ts")).tokenIssueCommand,
+  },
+  {
+    path: ["token", "revoke"],
+    summary: "Revoke an identity's operator token",
+    load: async () => (await import("./token.ts")).tokenRevokeCommand,
+  },
+  {
+    path: ["token", "list"],
+    summary: "List operator tokens",
+    load: async () => (await import("./token.ts")).tokenListCommand,
   },
   {
     path: ["audit"],

@@ -9,69 +9,12 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
 import { ClusterStatusRequest, type ClusterStatusResponse, services } from "../proto/mod.ts";
+import { daemonSetup, jaco as runJaco, startDaemon, stopDaemon, waitForSocket } from "./_daemon.ts";
+
+const jaco = (...args: string[]) => runJaco(args);
 
 const root = new URL("../", import.meta.url).pathname;
 const nodeName = "node-e2e";
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
-interface Daemon {
-  child: Deno.ChildProcess;
-  stderr: Promise<string>;
-}
-
-function startDaemon(configPath: string): Daemon {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}daemon/main.ts`, "--config", configPath],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  return { child, stderr: new Response(child.stderr).text() };
-}
-
-/** Signals the daemon, waits for it to exit and returns its log (stderr). */
-async function stopDaemon(daemon: Daemon, signal: Deno.Signal): Promise<string> {
-  try {
-    daemon.child.kill(signal);
-  } catch {
-    // Already exited: nothing to stop.
-  }
-  await daemon.child.status;
-  return await daemon.stderr;
-}
-
-async function waitForSocket(path: string): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    try {
-      const connection = await Deno.connect({ transport: "unix", path });
-      connection.close();
-      return;
-    } catch {
-      // Not listening yet: poll again.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`daemon socket ${path} never came up`);
-}
-
-async function jaco(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}cli/main.ts`, ...args],
-    stdin: "null",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
 
 function grpcStatus(port: number, caPem: string): Promise<ClusterStatusResponse> {
   const Client = grpc.makeGenericClientConstructor(services.Cluster.grpc, "Cluster");
@@ -95,21 +38,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "jaco-daemon-init-" });
-    const socket = `${dir}/run/jaco.sock`;
-    const grpcPort = freePort();
-    const configPath = `${dir}/jacod.yaml`;
-    await Deno.writeTextFile(
-      configPath,
-      [
-        `node_name: ${nodeName}`,
-        `data_dir: ${dir}/data`,
-        `unix_socket: ${socket}`,
-        `listen_addr: 127.0.0.1:${grpcPort}`,
-        `cluster_addr: 127.0.0.1:${freePort()}`,
-        "",
-      ].join("\n"),
-    );
+    const { dir, socket, grpcPort, configPath } = await daemonSetup(nodeName, "jaco-daemon-init-");
     let daemon = startDaemon(configPath);
     try {
       await waitForSocket(socket);
