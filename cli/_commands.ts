@@ -19,6 +19,16 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./cluster.ts")).clusterStatusCommand,
   },
   {
+    path: ["node", "issue-join-token"],
+    summary: "Mint a single-use token for a node to join",
+    load: async () => (await import("./node_issue_join_token.ts")).nodeIssueJoinTokenCommand,
+  },
+  {
+    path: ["node", "join"],
+    summary: "Join this node to an existing cluster",
+    load: async () => (await import("./node_join.ts")).nodeJoinCommand,
+  },
+  {
     path: ["node", "list"],
     summary: "List the cluster's nodes",
     load: async () => (await import("./node_list.ts")).nodeListCommand,
