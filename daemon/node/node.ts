@@ -72,6 +72,7 @@ import { type CommandSubmitter, createSubmitter, submitOnLeader } from "./submit
 import { issueToken, listTokens, revokeToken, type TokenDeps } from "./tokens.ts";
 import { nodeList } from "./node_list.ts";
 import { auditQueryHandler } from "./audit_handler.ts";
+import { publishGrpcAddress } from "./self_publish.ts";
 
 /** Inputs of {@link JacoNode.start}; side effects injected for tests. */
 export interface JacoNodeOptions {
@@ -104,6 +105,7 @@ export class JacoNode {
   #local: LocalServer | undefined;
   #initLock: Promise<unknown> = Promise.resolve();
   #stopped = false;
+  #stopping = new AbortController();
   #dispatcher: Dispatcher | undefined;
   #voters: VoterRunner | undefined;
   #tls: NodeTls | undefined;
@@ -211,6 +213,7 @@ export class JacoNode {
   /** Stops the listeners (ending open streams), then raft. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#stopping.abort();
     await this.#voters?.stop();
     await Promise.allSettled([this.#local?.shutdown(), this.#grpc?.shutdown()]);
     this.#peers.close();
@@ -263,6 +266,7 @@ export class JacoNode {
     this.#startVoters();
     log.info("cluster initialized", { cluster_id: material.clusterId, node: config.nodeName });
     await this.#serveGrpc(material.node);
+    this.#publishSelf();
     return ClusterInitResponse.fromPartial({
       clusterId: material.clusterId,
       operatorToken: material.operatorToken,
@@ -283,6 +287,7 @@ export class JacoNode {
           cluster_id: meta.clusterId,
           applied_index: this.#state.appliedIndex,
         });
+        this.#publishSelf();
       } else if (Date.now() < deadline) setTimeout(poll, 50);
       else this.#o.log.warn("cluster metadata not applied 30 s after resuming raft");
     };
@@ -367,6 +372,35 @@ export class JacoNode {
       addresses: () =>
         new Map(this.#state.view().nodes().map((node) => [node.hostname, node.address])),
       log: this.#o.log,
+    });
+  }
+
+  /**
+   * Publishes this node's gRPC address in the background so followers can forward to it when it
+   * leads (see `self_publish.ts`); a no-op without a TCP listener or when state already has it.
+   */
+  #publishSelf(): void {
+    const { config, addresses, log } = this.#o;
+    if (!this.#grpc) return;
+    const signal = this.#stopping.signal;
+    publishGrpcAddress({
+      hostname: config.nodeName,
+      grpcAddress: formatHostPort(addresses.listenAddr),
+      submitter: this.#submitter,
+      view: () => this.#state.view(),
+      stopped: () => this.#stopped,
+      sleep: () =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 1000);
+          signal.addEventListener("abort", () => {
+            clearTimeout(timer);
+            resolve();
+          }, { once: true });
+        }),
+    }).then((published) => {
+      if (!published && !this.#stopped) log.warn("gRPC address not published: no leader for 60 s");
+    }).catch((error) => {
+      log.warn("cannot publish this node's gRPC address", { error: (error as Error).message });
     });
   }
 
