@@ -2,7 +2,8 @@
  * `jaco node issue-join-token` (cli.md §5): mints a single-use join token on the leader and
  * prints the exact `jaco node join` line to run on the joining node. `<peer>` is the `--server`
  * value, or the placeholder `<this-node-host:port>` on the socket path (the socket does not say
- * which address the joiner can reach).
+ * which address the joiner can reach). The line also carries `--ca-fingerprint=<sha256 of the
+ * CA>` (gap fix: the joiner then checks the peer before sending the token).
  *
  * @module
  */
@@ -11,17 +12,26 @@ import type { Command } from "./_command.ts";
 import { requireTableOutput } from "./_output.ts";
 import { dialDaemon } from "./_transport.ts";
 import { transportFlagSpecs } from "./_transport_flags.ts";
+import { fingerprintOf } from "./node_join_ca_check.ts";
 
 /** Placeholder for the peer address when the token came over the socket. */
 export const peerPlaceholder = "<this-node-host:port>";
 
+/** SHA-256 (lower-case hex) of the CA certificate's DER, as `--ca-fingerprint` takes it. */
+export async function caFingerprintOf(caPem: Uint8Array): Promise<string> {
+  const body = new TextDecoder().decode(caPem)
+    .replace(/-----(BEGIN|END) CERTIFICATE-----/g, "").replace(/\s+/g, "");
+  return await fingerprintOf(Uint8Array.from(atob(body), (char) => char.charCodeAt(0)));
+}
+
 /** The stdout of the command for `response` (cli.md §5). */
 export function formatJoinToken(
   response: IssueJoinTokenResponse,
-  options: { peer: string; showCa: boolean },
+  options: { peer: string; showCa: boolean; caFingerprint: string },
 ): string {
   let text = "Join token issued. On the joining node, run:\n\n" +
-    `  sudo jaco node join --peer=${options.peer} --token=${response.token}\n\n` +
+    `  sudo jaco node join --peer=${options.peer} --token=${response.token}` +
+    ` --ca-fingerprint=${options.caFingerprint}\n\n` +
     "Token expires in 24h (single-use).\n";
   if (options.showCa) {
     text += "\nCluster CA (write to a file on the joining node):\n" +
@@ -62,6 +72,7 @@ on the joining node.
     context.io.stdout(formatJoinToken(response, {
       peer: typeof server === "string" && server !== "" ? server : peerPlaceholder,
       showCa: context.flags["show-ca"] === true,
+      caFingerprint: await caFingerprintOf(response.caCert),
     }));
     return 0;
   },

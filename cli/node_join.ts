@@ -11,6 +11,7 @@ import { requireTableOutput } from "./_output.ts";
 import { dialDaemon } from "./_transport.ts";
 import { UsageError } from "./_usage_error.ts";
 import { type ProgramRunner, systemdEnableStep } from "./cluster.ts";
+import { checkChain, presentedChain } from "./node_join_ca_check.ts";
 
 function socketOnly(context: CommandContext): CommandContext {
   // `--token` here is the join token, never a bearer token for the dial rule.
@@ -32,17 +33,21 @@ const denoRunner: ProgramRunner = async (program, args) => {
 export function makeNodeJoinCommand(run: ProgramRunner = denoRunner): Command {
   return {
     usage:
-      "jaco node join --peer <host:port> [--token <join-token>] [--socket <path>] [--no-systemd-enable]",
+      "jaco node join --peer <host:port> [--token <join-token>] [--ca-fingerprint <sha256>] [--socket <path>] [--no-systemd-enable]",
     help: `Joins the local daemon to an existing cluster through a member's gRPC address.
 
   --peer <host:port>   gRPC address of the leader
   --token <token>      join token (default $JACO_JOIN_TOKEN)
+  --ca-fingerprint <sha256>
+                       cluster CA fingerprint printed by issue-join-token; the peer must present
+                       a certificate of that CA before the token is sent (else: not verified)
   --socket <path>      local daemon socket (default $JACO_SOCKET, else /var/run/jaco/jaco.sock)
   --no-systemd-enable  do not run \`systemctl enable jaco\` afterwards
 `,
     flags: {
       peer: { type: "string" },
       token: { type: "string" },
+      "ca-fingerprint": { type: "string" },
       socket: { type: "string" },
       "no-systemd-enable": { type: "boolean", default: false },
     },
@@ -54,6 +59,8 @@ export function makeNodeJoinCommand(run: ProgramRunner = denoRunner): Command {
       const flagToken = typeof context.flags.token === "string" ? context.flags.token : "";
       const token = flagToken || (context.io.env("JACO_JOIN_TOKEN") ?? "");
       if (token === "") throw new UsageError("--token or JACO_JOIN_TOKEN env is required");
+      const pin = context.flags["ca-fingerprint"];
+      if (typeof pin === "string" && pin !== "") await checkChain(await presentedChain(peer), pin);
       const client = dialDaemon(socketOnly(context));
       try {
         await client.unary(

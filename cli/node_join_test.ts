@@ -13,16 +13,19 @@ Deno.test("formatJoinToken() prints the exact join line, the expiry note and the
     caCert: new TextEncoder().encode("-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n"),
   });
   const plain = "Join token issued. On the joining node, run:\n\n" +
-    `  sudo jaco node join --peer=<this-node-host:port> --token=${token}\n\n` +
+    `  sudo jaco node join --peer=<this-node-host:port> --token=${token} --ca-fingerprint=ff\n\n` +
     "Token expires in 24h (single-use).\n";
-  assert.equal(formatJoinToken(response, { peer: peerPlaceholder, showCa: false }), plain);
   assert.equal(
-    formatJoinToken(response, { peer: peerPlaceholder, showCa: true }),
+    formatJoinToken(response, { peer: peerPlaceholder, showCa: false, caFingerprint: "ff" }),
+    plain,
+  );
+  assert.equal(
+    formatJoinToken(response, { peer: peerPlaceholder, showCa: true, caFingerprint: "ff" }),
     plain + "\nCluster CA (write to a file on the joining node):\n" +
       "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n",
   );
   assert.match(
-    formatJoinToken(response, { peer: "10.0.0.5:7000", showCa: false }),
+    formatJoinToken(response, { peer: "10.0.0.5:7000", showCa: false, caFingerprint: "ff" }),
     /--peer=10\.0\.0\.5:7000 --token=/,
   );
 });

@@ -2,7 +2,8 @@
  * End to end: three real `jacod` processes on 127.0.0.1 form a cluster through the real `jaco`
  * CLI — init on node-1, `node issue-join-token`, `node join` on node-2 and node-3 through their
  * own sockets — then `cluster status` on node-1 lists three READY nodes that all become voters.
- * A spent token and a bogus one are refused with their codes.
+ * A wrong CA pin stops the join before the token is sent; a spent token and a bogus one are
+ * refused with their codes.
  *
  * @module
  */
@@ -86,13 +87,15 @@ async function jaco(...args: string[]): Promise<{ code: number; stdout: string; 
   };
 }
 
-async function issueToken(socket: string): Promise<string> {
+async function issueToken(socket: string): Promise<{ token: string; fingerprint: string }> {
   const issued = await jaco("node", "issue-join-token", "--socket", socket);
   assert.equal(issued.code, 0, issued.stderr);
   assert.match(issued.stdout, /Token expires in 24h \(single-use\)\./);
-  const match = /--peer=<this-node-host:port> --token=([0-9a-f]{64})\n/.exec(issued.stdout);
+  const match =
+    /--peer=<this-node-host:port> --token=([0-9a-f]{64}) --ca-fingerprint=([0-9a-f]{64})\n/
+      .exec(issued.stdout);
   assert.ok(match, issued.stdout);
-  return match[1];
+  return { token: match[1], fingerprint: match[2] };
 }
 
 interface StatusJson {
@@ -122,7 +125,18 @@ Deno.test({
       const init = await jaco("cluster", "init", "--socket", one.socket, "--no-systemd-enable");
       assert.equal(init.code, 0, init.stderr);
 
-      const token = await issueToken(one.socket);
+      const { token, fingerprint } = await issueToken(one.socket);
+      const wrongPin = await jaco(
+        "node",
+        "join",
+        `--peer=${one.grpc}`,
+        `--token=${token}`,
+        `--ca-fingerprint=${"0".repeat(64)}`,
+        `--socket=${two.socket}`,
+        "--no-systemd-enable",
+      );
+      assert.equal(wrongPin.code, 1);
+      assert.match(wrongPin.stderr, /peer presented no ca with fingerprint/);
       const joinTwo = await jaco(
         "node",
         "join",
@@ -130,6 +144,8 @@ Deno.test({
         one.grpc,
         "--token",
         token,
+        "--ca-fingerprint",
+        fingerprint,
         "--socket",
         two.socket,
         "--no-systemd-enable",
@@ -168,7 +184,7 @@ Deno.test({
         "--no-systemd-enable",
       );
       assert.equal(joinThree.code, 1, "no token and no JACO_JOIN_TOKEN is a usage error");
-      const second = await issueToken(one.socket);
+      const { token: second } = await issueToken(one.socket);
       const joined = await jaco(
         "node",
         "join",

@@ -429,8 +429,10 @@ export class JacoNode {
    */
   async #serveGrpc(tls: NodeTls): Promise<void> {
     this.#tls = tls;
+    // The chain carries the cluster CA so a joiner can check a pinned CA fingerprint before it
+    // sends its join token (cli/node_join_ca_check.ts).
     const server = createGrpcServer(this.#dispatcher!, {
-      tls: { ...tls, requireClientCert: "optional" },
+      tls: { ...tls, certPem: tls.certPem + tls.caPem, requireClientCert: "optional" },
     });
     const address = formatHostPort(this.#o.addresses.listenAddr);
     try {
