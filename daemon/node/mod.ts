@@ -1,7 +1,9 @@
 /**
  * One running `jacod` node: the composition root {@link JacoNode} (config → data dir → local
  * JSON API on the unix socket → raft over mutual TLS → replicated state → gRPC TLS listener),
- * `Cluster.Init` / `Cluster.Status`, the data dir layout and the daemon's text logger.
+ * `Cluster.Init` / `Cluster.Status`, the write path ({@link CommandSubmitter}: apply on the
+ * leader or forward over `Internal.Submit`), `Tokens.*`, `Cluster.NodeList`, `Audit.Query`, the
+ * data dir layout and the daemon's text logger.
  *
  * @example
  * ```ts
@@ -45,3 +47,4 @@ export { auditQueryHandler } from "./audit_handler.ts";
 export { issueJoinToken, JOIN_TOKEN_TTL_MS, type SubmitPayload } from "./join_token.ts";
 export { ADD_LEARNER_TIMEOUT_MS, nodeJoin, type NodeJoinDeps } from "./node_join.ts";
 export { JOIN_TIMEOUT_MS, joinCluster, type JoinInputs, type JoinResult } from "./join.ts";
+export { publishGrpcAddress, type SelfPublishOptions, systemIdentity } from "./self_publish.ts";
