@@ -1,7 +1,8 @@
 /**
  * End to end: three real `jacod` processes on 127.0.0.1 form a cluster through the real `jaco`
  * CLI — init on node-1, `node issue-join-token`, `node join` on node-2 and node-3 through their
- * own sockets — then `cluster status` on node-1 lists three READY nodes that all become voters.
+ * own sockets — then `cluster status` on node-1 lists three READY nodes that all become voters,
+ * and a SIGKILLed joiner restarts into the quorum.
  * A wrong CA pin stops the join before the token is sent; a spent token and a bogus one are
  * refused with their codes.
  *
@@ -20,6 +21,7 @@ function freePort(): number {
 
 interface Daemon {
   name: string;
+  configPath: string;
   socket: string;
   grpc: string;
   child: Deno.ChildProcess;
@@ -41,13 +43,17 @@ async function startDaemon(dir: string, name: string): Promise<Daemon> {
       "",
     ].join("\n"),
   );
+  return spawnDaemon({ name, socket, grpc, configPath });
+}
+
+function spawnDaemon(where: Pick<Daemon, "name" | "socket" | "grpc" | "configPath">): Daemon {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}daemon/main.ts`, "--config", configPath],
+    args: ["run", "-A", `${root}daemon/main.ts`, "--config", where.configPath],
     stdin: "null",
     stdout: "null",
     stderr: "piped",
   }).spawn();
-  return { name, socket, grpc, child, stderr: new Response(child.stderr).text() };
+  return { ...where, child, stderr: new Response(child.stderr).text() };
 }
 
 async function stopDaemon(daemon: Daemon): Promise<string> {
@@ -110,7 +116,8 @@ async function statusOf(socket: string): Promise<StatusJson> {
 }
 
 Deno.test({
-  name: "node join: three jacod processes form a cluster; spent and bogus tokens are refused",
+  name:
+    "node join: three jacod processes form a cluster; bad pin, spent and bogus tokens refused; a joiner resumes",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -212,6 +219,19 @@ Deno.test({
       );
       const fromThree = await statusOf(three.socket);
       assert.equal(fromThree.nodes.length, 3, "the joiner's replicated state lists every member");
+
+      // A restarted joiner reaches node-1 from node/join.json (node-1's address is in no
+      // conf-change entry): with node-3 gone, a write on node-1 commits only with node-2's ack.
+      two.child.kill("SIGKILL");
+      await two.child.status;
+      await two.stderr;
+      await Deno.remove(two.socket).catch(() => undefined);
+      const restarted = spawnDaemon(two);
+      daemons[1] = restarted;
+      await waitForSocket(restarted.socket);
+      await stopDaemon(three);
+      const afterRestart = await issueToken(one.socket);
+      assert.match(afterRestart.token, /^[0-9a-f]{64}$/);
     } finally {
       const logs = await Promise.all(daemons.map(stopDaemon));
       if (Deno.env.get("JACO_TEST_LOGS")) console.error(logs.join("\n----\n"));
