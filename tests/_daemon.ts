@@ -119,3 +119,108 @@ export async function jaco(args: string[], env: Record<string, string> = {}): Pr
     stderr: decoder.decode(output.stderr),
   };
 }
+
+/** One member of a {@link formCluster} cluster: its name, setup and current process. */
+export interface ClusterMember {
+  name: string;
+  setup: DaemonSetup;
+  daemon: Daemon;
+}
+
+/** The `cluster status -o json` shape the suites read. */
+export interface ClusterStatusJson {
+  initialized: boolean;
+  leader: string;
+  nodes: { hostname: string; status: string; suffrage: string }[];
+}
+
+/**
+ * `jaco cluster status -o json` on `socket`.
+ *
+ * @throws {Error} when the CLI exits non-zero
+ */
+export async function clusterStatus(socket: string): Promise<ClusterStatusJson> {
+  const status = await jaco(["cluster", "status", "-o", "json", "--socket", socket]);
+  if (status.code !== 0) throw new Error(`cluster status on ${socket}: ${status.stderr}`);
+  return JSON.parse(status.stdout);
+}
+
+/**
+ * `jaco node issue-join-token` on `socket`: the token and CA fingerprint of its join line.
+ *
+ * @throws {Error} when the CLI fails or prints no join line
+ */
+export async function issueJoinToken(
+  socket: string,
+): Promise<{ token: string; fingerprint: string }> {
+  const issued = await jaco(["node", "issue-join-token", "--socket", socket]);
+  const match = /--token=([0-9a-f]{64}) --ca-fingerprint=([0-9a-f]{64})\n/.exec(issued.stdout);
+  if (issued.code !== 0 || !match) throw new Error(`issue-join-token: ${issued.stderr}`);
+  return { token: match[1], fingerprint: match[2] };
+}
+
+/**
+ * Starts one jacod per name (each under its own temp dir named `prefix…`), inits the cluster on
+ * the first, joins the others through their own sockets and resolves once every node is a ready
+ * voter (polled for up to 30 s). The caller stops the daemons and removes each `setup.dir`;
+ * it passes its own `members` array so the daemons started before a failure here can be stopped.
+ *
+ * @throws {Error} when a CLI step fails or the voters do not settle
+ */
+export async function formCluster(
+  names: string[],
+  prefix: string,
+  members: ClusterMember[] = [],
+): Promise<ClusterMember[]> {
+  for (const name of names) {
+    const setup = await daemonSetup(name, prefix);
+    members.push({ name, setup, daemon: startDaemon(setup.configPath) });
+  }
+  await Promise.all(members.map((member) => waitForSocket(member.setup.socket)));
+  const [first, ...rest] = members;
+  const init = await jaco([
+    "cluster",
+    "init",
+    "--socket",
+    first.setup.socket,
+    "--no-systemd-enable",
+  ]);
+  if (init.code !== 0) throw new Error(`cluster init: ${init.stderr}`);
+  for (const member of rest) {
+    const { token, fingerprint } = await issueJoinToken(first.setup.socket);
+    const joined = await jaco([
+      "node",
+      "join",
+      `--peer=127.0.0.1:${first.setup.grpcPort}`,
+      `--token=${token}`,
+      `--ca-fingerprint=${fingerprint}`,
+      `--socket=${member.setup.socket}`,
+      "--no-systemd-enable",
+    ]);
+    if (joined.code !== 0) throw new Error(`node join ${member.name}: ${joined.stderr}`);
+  }
+  for (let attempt = 0; attempt < 120; attempt++) {
+    const status = await clusterStatus(first.setup.socket);
+    const ready = status.nodes.filter((node) =>
+      node.status === "ready" && node.suffrage === "voter"
+    );
+    if (ready.length === names.length) return members;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`cluster of ${names.join(", ")} never reached ${names.length} ready voters`);
+}
+
+/** SIGKILLs the member's jacod and waits for it to exit (its stale socket file is removed). */
+export async function killMember(member: ClusterMember): Promise<void> {
+  member.daemon.child.kill("SIGKILL");
+  await member.daemon.child.status;
+  await member.daemon.stderr;
+  // A SIGKILLed daemon leaves its socket file behind; absent already is fine.
+  await Deno.remove(member.setup.socket).catch(() => undefined);
+}
+
+/** Starts the member's jacod again from its config and data dir; resolves once its socket is up. */
+export async function restartMember(member: ClusterMember): Promise<void> {
+  member.daemon = startDaemon(member.setup.configPath);
+  await waitForSocket(member.setup.socket);
+}
