@@ -224,3 +224,33 @@ export async function restartMember(member: ClusterMember): Promise<void> {
   member.daemon = startDaemon(member.setup.configPath);
   await waitForSocket(member.setup.socket);
 }
+
+/**
+ * Polls `attempt` every `pollMs` until it resolves to a value (a rejection counts as "not yet").
+ *
+ * @throws {Error} when nothing comes within `timeoutMs`
+ */
+export async function pollUntil<T>(
+  what: string,
+  attempt: () => Promise<T | undefined>,
+  options: { timeoutMs: number; pollMs: number },
+): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await attempt().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+  }
+  throw new Error(`${what} did not happen within ${options.timeoutMs} ms`);
+}
+
+/**
+ * The identities of `jaco token list -o json` on `socket`.
+ *
+ * @throws {Error} when the CLI exits non-zero
+ */
+export async function tokenIdentities(socket: string): Promise<string[]> {
+  const listed = await jaco(["token", "list", "-o", "json", "--socket", socket]);
+  if (listed.code !== 0) throw new Error(listed.stderr);
+  return (JSON.parse(listed.stdout).tokens as { identity: string }[]).map((t) => t.identity);
+}

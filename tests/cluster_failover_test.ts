@@ -14,30 +14,11 @@ import {
   formCluster,
   jaco,
   killMember,
+  pollUntil,
   restartMember,
   stopDaemon,
+  tokenIdentities,
 } from "./_daemon.ts";
-
-/** Polls `attempt` every `pollMs` until it returns a value, for up to `timeoutMs`. */
-async function pollUntil<T>(
-  what: string,
-  attempt: () => Promise<T | undefined>,
-  options: { timeoutMs: number; pollMs: number },
-): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await attempt().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs));
-  }
-  throw new Error(`${what} did not happen within ${options.timeoutMs} ms`);
-}
-
-async function tokenIdentities(socket: string): Promise<string[]> {
-  const listed = await jaco(["token", "list", "-o", "json", "--socket", socket]);
-  if (listed.code !== 0) throw new Error(listed.stderr);
-  return (JSON.parse(listed.stdout).tokens as { identity: string }[]).map((t) => t.identity);
-}
 
 Deno.test({
   name:
