@@ -54,6 +54,16 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./audit.ts")).auditCommand,
   },
   {
+    path: ["backup"],
+    summary: "Write a backup of the cluster state to a file",
+    load: async () => (await import("./backup.ts")).backupCommand,
+  },
+  {
+    path: ["restore"],
+    summary: "Seed this node's data dir from a backup (offline)",
+    load: async () => (await import("./restore.ts")).restoreCommand,
+  },
+  {
     path: ["validate"],
     summary: "Validate a jaco.yaml and/or compose file locally",
     load: async () => (await import("./validate.ts")).validateCommand,

@@ -11,7 +11,7 @@ import type { Command, CommandEntry, FlagSpec, GlobalOptions } from "./_command.
 import { renderFailure } from "./_errors.ts";
 import type { CliIo } from "./_io.ts";
 import { createLogger, resolveLogLevel } from "./_log.ts";
-import { type OutputFormat, parseOutputFormat } from "./_output.ts";
+import { OutputFormat, parseOutputFormat } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
 
 /** Flags every command accepts. */
@@ -62,7 +62,10 @@ export async function runCli(options: RunOptions): Promise<number> {
     });
     const output = scan.values.output;
     render = {
-      output: typeof output === "string" ? parseOutputFormat(output) : "table",
+      // A command may own `--output` (`backup --output <file>`); its value is no format then.
+      output: typeof output === "string" && Object.hasOwn(OutputFormat, output)
+        ? parseOutputFormat(output)
+        : "table",
       verbose: scan.values.verbose === true,
     };
     if (scan.values.version === true) {
@@ -84,7 +87,13 @@ export async function runCli(options: RunOptions): Promise<number> {
     checkRequiredFlags(parsed.values, command);
     const args = parsed.positionals.slice(entry.path.length);
     checkArgCount(args, command, entry.path.join(" "));
-    const { globals, logLevel } = readGlobals(parsed.values, io);
+    const { globals, logLevel } = readGlobals(
+      // A command that owns `--output` takes the value itself; the global format stays table.
+      Object.hasOwn(command.flags, "output")
+        ? { ...parsed.values, output: undefined }
+        : parsed.values,
+      io,
+    );
     const flags: Record<string, string | boolean | string[] | undefined> = {};
     for (const name of Object.keys(command.flags)) {
       flags[name] = parsed.values[name] as string | boolean | string[] | undefined;

@@ -48,3 +48,6 @@ export { issueJoinToken, JOIN_TOKEN_TTL_MS, type SubmitPayload } from "./join_to
 export { ADD_LEARNER_TIMEOUT_MS, nodeJoin, type NodeJoinDeps } from "./node_join.ts";
 export { JOIN_TIMEOUT_MS, joinCluster, type JoinInputs, type JoinResult } from "./join.ts";
 export { publishGrpcAddress, type SelfPublishOptions, systemIdentity } from "./self_publish.ts";
+export { type BackupDeps, takeBackup } from "./backup.ts";
+export { restoreDataDir, type RestoreOptions } from "./restore.ts";
+export { completeRestore, type CompleteRestoreOptions } from "./restore_boot.ts";

@@ -73,6 +73,10 @@ import { issueToken, listTokens, revokeToken, type TokenDeps } from "./tokens.ts
 import { nodeList } from "./node_list.ts";
 import { auditQueryHandler } from "./audit_handler.ts";
 import { publishGrpcAddress } from "./self_publish.ts";
+import { takeBackup } from "./backup.ts";
+import { completeRestore } from "./restore_boot.ts";
+import { RESTORE_MARKER_FILE } from "../backup/mod.ts";
+import denoConfig from "../../deno.json" with { type: "json" };
 
 /** Inputs of {@link JacoNode.start}; side effects injected for tests. */
 export interface JacoNodeOptions {
@@ -288,6 +292,7 @@ export class JacoNode {
           applied_index: this.#state.appliedIndex,
         });
         this.#publishSelf();
+        this.#completeRestore();
       } else if (Date.now() < deadline) setTimeout(poll, 50);
       else this.#o.log.warn("cluster metadata not applied 30 s after resuming raft");
     };
@@ -404,6 +409,27 @@ export class JacoNode {
     });
   }
 
+  /** Audits `restore_completed` when `restore.txt` is present (first boot after a restore). */
+  #completeRestore(): void {
+    const signal = this.#stopping.signal;
+    completeRestore({
+      markerPath: `${this.#layout.root}/${RESTORE_MARKER_FILE}`,
+      submit: (payload, identity) => this.#submitter.submit(payload, identity),
+      stopped: () => this.#stopped,
+      sleep: () =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 1000);
+          signal.addEventListener("abort", () => {
+            clearTimeout(timer);
+            resolve();
+          }, { once: true });
+        }),
+      log: this.#o.log,
+    }).catch((error) => {
+      this.#o.log.warn("cannot complete restore", { error: (error as Error).message });
+    });
+  }
+
   #openRaft(
     tls: NodeTls,
     bootstrap?: { voters: string[]; learners: string[] },
@@ -474,6 +500,17 @@ export class JacoNode {
           now: this.#o.now ?? (() => new Date()),
           random: this.#o.random,
         }, request),
+      "/jaco.v1.Cluster/Backup": (_request, call) =>
+        takeBackup({
+          self: this.#o.config.nodeName,
+          raftStatus: () => this.#raft?.status(),
+          state: () => this.#state,
+          raftAddress: formatHostPort(this.#o.addresses.clusterAddr),
+          jacoVersion: denoConfig.version,
+          submit: (payload, identity) => this.#submitter.submit(payload, identity),
+          now: this.#o.now ?? (() => new Date()),
+          warn: (message, attributes) => this.#o.log.warn(message, attributes),
+        }, call.identity),
       "/jaco.v1.Cluster/NodeList": () => Promise.resolve(nodeList(this.#state.view())),
       "/jaco.v1.Tokens/Issue": (request, call) => issueToken(request, call.identity, tokens),
       "/jaco.v1.Tokens/Revoke": (request, call) => revokeToken(request, call.identity, tokens),
