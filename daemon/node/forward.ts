@@ -103,7 +103,11 @@ function failureOf(error: ServiceError, address: string): JacoError {
   );
 }
 
-class PeerTlsCredentials extends ChannelCredentials {
+/**
+ * Mutual-TLS channel credentials of a member dialing a peer: presents `material`'s certificate,
+ * verifies the peer against the cluster CA and `host` (IP SAN checked after the handshake).
+ */
+export class PeerTlsCredentials extends ChannelCredentials {
   #host: string;
   #tls: NodeTls;
 

@@ -26,7 +26,7 @@ export type SubmitPayload = (
 export interface IssueJoinTokenDeps {
   /** Replicated state as of now. */
   view: StateView;
-  /** This (leader) node's hostname; its address comes first in `leader_addrs`. */
+  /** The raft leader's hostname (the caller may be a follower); its address comes first in `leader_addrs`. */
   self: string;
   /** Writes one command through raft (identity = the caller). */
   submit: SubmitPayload;

@@ -68,6 +68,7 @@ import { nodeJoin } from "./node_join.ts";
 import { readJoinRecord, writeJoinRecord } from "./join_record.ts";
 import { startVoters, type VoterRunner } from "./voters.ts";
 import { PeerSubmitClient } from "./forward.ts";
+import { LeaderRpcClient, onLeader } from "./leader_forward.ts";
 import { type CommandSubmitter, createSubmitter, submitOnLeader } from "./submit.ts";
 import { issueToken, listTokens, revokeToken, type TokenDeps } from "./tokens.ts";
 import { nodeList } from "./node_list.ts";
@@ -114,6 +115,7 @@ export class JacoNode {
   #voters: VoterRunner | undefined;
   #tls: NodeTls | undefined;
   #peers = new PeerSubmitClient(() => this.#tls);
+  #leaderRpc = new LeaderRpcClient(() => this.#tls);
   #submitter: CommandSubmitter;
 
   private constructor(options: JacoNodeOptions) {
@@ -221,6 +223,7 @@ export class JacoNode {
     await this.#voters?.stop();
     await Promise.allSettled([this.#local?.shutdown(), this.#grpc?.shutdown()]);
     this.#peers.close();
+    this.#leaderRpc.close();
     await this.#raft?.close();
   }
 
@@ -349,19 +352,22 @@ export class JacoNode {
     return ClusterJoinResponse.fromPartial({});
   }
 
+  /**
+   * Runs on any member: the token is minted here and its one write is forwarded to the leader
+   * when this member follows (see `leader_forward.ts`); the leader's address comes first.
+   */
   #issueJoinToken(identity: string): Promise<IssueJoinTokenResponse> {
     const raft = this.#raft;
     if (!raft) return Promise.reject(new JacoError("raft_unavailable", "raft is not open"));
-    if (raft.status().role !== "leader") {
+    const { leader } = raft.status();
+    if (!leader) {
       return Promise.reject(
-        new JacoError("no_leader", `node "${this.#o.config.nodeName}" is not the raft leader`, {
-          leader: raft.status().leader,
-        }),
+        new JacoError("no_leader", "no raft leader is known", { reason: "no_leader" }),
       );
     }
     return issueJoinToken({
       view: this.#state.view(),
-      self: this.#o.config.nodeName,
+      self: leader,
       submit: (payload, identity) => this.#submitter.submit(payload, identity),
       identity,
       now: (this.#o.now ?? (() => new Date()))(),
@@ -487,19 +493,28 @@ export class JacoNode {
       "/jaco.v1.Cluster/Init": () => this.init(),
       "/jaco.v1.Cluster/Join": (request) => this.join(request),
       "/jaco.v1.Cluster/IssueJoinToken": (_request, call) => this.#issueJoinToken(call.identity),
-      "/jaco.v1.Cluster/NodeJoin": (request) =>
-        nodeJoin({
-          raft: this.#raft && {
-            isLeader: () => this.#raft?.status().role === "leader",
-            addLearner: (id, address) => this.#raft!.addLearner(id, address),
-          },
+      "/jaco.v1.Cluster/NodeJoin": (request, call) =>
+        onLeader({
+          raft: () => this.#raft,
           view: () => this.#state.view(),
-          self: this.#o.config.nodeName,
-          submit: (payload, identity) => this.#submitter.submit(payload, identity),
-          joined: () => this.#voters?.kick(),
-          now: this.#o.now ?? (() => new Date()),
-          random: this.#o.random,
-        }, request),
+          call: (address, path, body) => this.#leaderRpc.call(address, path, body),
+        }, {
+          path: "/jaco.v1.Cluster/NodeJoin",
+          request,
+          origin: { fromMember: call.peerCertificate !== undefined },
+        }, () =>
+          nodeJoin({
+            raft: this.#raft && {
+              isLeader: () => this.#raft?.status().role === "leader",
+              addLearner: (id, address) => this.#raft!.addLearner(id, address),
+            },
+            view: () => this.#state.view(),
+            self: this.#o.config.nodeName,
+            submit: (payload, identity) => this.#submitter.submit(payload, identity),
+            joined: () => this.#voters?.kick(),
+            now: this.#o.now ?? (() => new Date()),
+            random: this.#o.random,
+          }, request)),
       "/jaco.v1.Cluster/Backup": (_request, call) =>
         takeBackup({
           self: this.#o.config.nodeName,
