@@ -3,6 +3,14 @@
  * transport on `cluster_addr` with the node certificate, and the {@link ClusterState} adapter
  * as the raft state machine. Also the bounded wait for leadership of `Cluster.Init`.
  *
+ * Peer addresses: the transport learns them from `peers` (a joiner's `join.json`) and from the
+ * address carried by each replayed conf change. Once the log is compacted into a snapshot those
+ * conf changes are gone, so a restarted member — above all the init node, which has no
+ * `join.json` — would know nobody. Every snapshot restored (at resume, or sent by the leader)
+ * therefore also seeds the transport with the raft address (`Node.address`, the advertised
+ * `cluster_addr`) of every member in the replicated Node records; conf changes replayed after
+ * it still win, as they come later.
+ *
  * @module
  */
 import { JacoError } from "../../proto/errors.ts";
@@ -14,17 +22,41 @@ import {
   type StateMachine,
   TlsTransport,
 } from "../../raft/mod.ts";
-import type { ClusterState } from "../../state/mod.ts";
+import type { ClusterState, StateView } from "../../state/mod.ts";
 import type { HostPort } from "../host_port.ts";
 import type { NodeTls } from "./data_dir.ts";
 
-/** The raft state machine backed by the replicated {@link ClusterState}. */
-export function stateMachineOf(state: ClusterState): StateMachine {
+/**
+ * The raft state machine backed by the replicated {@link ClusterState}; `onRestored` runs after
+ * each snapshot is restored (see module doc).
+ */
+export function stateMachineOf(
+  state: ClusterState,
+  onRestored: (view: StateView) => void = () => {},
+): StateMachine {
   return {
     apply: (entry) => state.apply(entry.data, entry.index),
     snapshot: () => state.snapshot(),
-    restore: (snapshot) => state.restore(snapshot.data, snapshot.meta.index),
+    restore: (snapshot) => {
+      state.restore(snapshot.data, snapshot.meta.index);
+      onRestored(state.view());
+    },
   };
+}
+
+/**
+ * Raft id → raft address of every member in the replicated Node records except `self`
+ * (records without an address are skipped).
+ *
+ * @example
+ * peersOfState(state.view(), "n1"); // { n2: "10.0.0.2:7001", n3: "10.0.0.3:7001" }
+ */
+export function peersOfState(view: Pick<StateView, "nodes">, self: string): Record<string, string> {
+  const peers: Record<string, string> = {};
+  for (const node of view.nodes()) {
+    if (node.hostname !== self && node.address !== "") peers[node.hostname] = node.address;
+  }
+  return peers;
 }
 
 /** Inputs of {@link openRaftMember}. */
@@ -56,7 +88,7 @@ export async function openRaftMember(options: RaftMemberOptions): Promise<RaftDr
   const storage = await SqliteStorage.open({ dir: options.raftDir });
   let transport: TlsTransport | undefined;
   try {
-    transport = await TlsTransport.listen({
+    const listening = await TlsTransport.listen({
       id: options.id,
       hostname: options.clusterAddr.host,
       port: options.clusterAddr.port,
@@ -64,11 +96,16 @@ export async function openRaftMember(options: RaftMemberOptions): Promise<RaftDr
       cert: options.tls.certPem,
       key: options.tls.keyPem,
     });
+    transport = listening;
     return await RaftDriver.start({
       id: options.id,
       storage,
       transport,
-      stateMachine: stateMachineOf(options.state),
+      stateMachine: stateMachineOf(options.state, (view) => {
+        for (const [id, address] of Object.entries(peersOfState(view, options.id))) {
+          listening.setPeer(id, address);
+        }
+      }),
       bootstrap: options.bootstrap,
       peers: options.peers,
       ...options.tuning,
