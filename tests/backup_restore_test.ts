@@ -126,6 +126,25 @@ Deno.test({
       assert.equal(listed.code, 0, listed.stderr);
       assert.match(listed.stdout, /\nalice /);
       assert.match(listed.stdout, /\nbootstrap /);
+
+      // The restored leader backs up again over TLS with the restored token.
+      const again = `${second.dir}/again.tgz`;
+      const overTls = await jaco([
+        "backup",
+        "--output",
+        again,
+        "--server",
+        `127.0.0.1:${second.grpcPort}`,
+        "--ca-cert",
+        `${second.dataDir}/node/ca.crt`,
+        "--token",
+        token,
+      ]);
+      assert.equal(overTls.code, 0, overTls.stderr);
+      assert.equal(overTls.stdout, `Wrote ${(await Deno.stat(again)).size} bytes to ${again}\n`);
+      // The first backup's own event was committed after its snapshot, so it is not restored.
+      const byAlice = await auditEvents(second.socket, "backup_taken");
+      assert.deepEqual(byAlice.map((event) => event.identity), ["alice"]);
     } finally {
       await stopDaemon(daemon, "SIGTERM");
       await Deno.remove(first.dir, { recursive: true });
