@@ -421,6 +421,9 @@ export class JacoNode {
     completeRestore({
       markerPath: `${this.#layout.root}/${RESTORE_MARKER_FILE}`,
       submit: (payload, identity) => this.#submitter.submit(payload, identity),
+      formerMembers: () =>
+        this.#state.view().nodes().map((node) => node.hostname)
+          .filter((hostname) => hostname !== this.#o.config.nodeName),
       stopped: () => this.#stopped,
       sleep: () =>
         new Promise<void>((resolve) => {

@@ -7,6 +7,10 @@
  * - The marker is renamed, not deleted, so the operator keeps a record of when the import ran.
  * - While there is no leader yet the submit is retried every second, up to 60 tries; a marker
  *   that does not parse is reported and left in place for the operator.
+ * - Before the event, the `Node` records of the other former members are removed (`NodeRemove`,
+ *   idempotent on retry): the restored node is the only voter, and the others must be able to
+ *   rejoin under their own names with fresh join tokens (a kept record would refuse them as
+ *   `node_already_member`).
  *
  * @module
  */
@@ -28,6 +32,8 @@ export interface CompleteRestoreOptions {
   sleep: () => Promise<void>;
   /** Logger. */
   log: DaemonLogger;
+  /** Hostnames of the `Node` records other than this node's (read when the submit runs). */
+  formerMembers: () => readonly string[];
   /** Tries while there is no leader (default 60). */
   attempts?: number;
 }
@@ -63,6 +69,9 @@ export async function completeRestore(options: CompleteRestoreOptions): Promise<
   };
   for (let attempt = 0; attempt < (options.attempts ?? 60) && !options.stopped(); attempt++) {
     try {
+      for (const hostname of options.formerMembers()) {
+        await options.submit({ $case: "nodeRemove", value: { hostname } }, systemIdentity);
+      }
       await options.submit(payload, systemIdentity);
       await Deno.rename(options.markerPath, `${options.markerPath}.done`);
       options.log.info("restore completed", {

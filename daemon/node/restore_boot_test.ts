@@ -32,6 +32,7 @@ function options(
   return {
     markerPath,
     submit,
+    formerMembers: () => [],
     stopped: () => false,
     sleep: () => Promise.resolve(),
     log: textLogger({ level: "error", write: () => {} }),
@@ -106,5 +107,22 @@ Deno.test("completeRestore() reports a marker that does not parse and leaves it 
       (error) => error instanceof JacoError && error.code === "validation_failed",
     );
     assert.equal(await Deno.readTextFile(markerPath), "cluster_id=x\n");
+  });
+});
+
+Deno.test("completeRestore() removes the other former members before auditing", async () => {
+  await withMarker(marker, async (markerPath) => {
+    const submitted: string[] = [];
+    const done = await completeRestore({
+      ...options(markerPath, (payload) => {
+        submitted.push(
+          payload?.$case === "nodeRemove" ? `remove ${payload.value.hostname}` : payload!.$case,
+        );
+        return Promise.resolve({ raftIndex: 1 });
+      }),
+      formerMembers: () => ["beta", "gamma"],
+    });
+    assert.equal(done, true);
+    assert.deepEqual(submitted, ["remove beta", "remove gamma", "auditAppend"]);
   });
 });
