@@ -9,8 +9,9 @@
  * by IP. The connector leaves SNI out for IP hosts and checks the IP SAN itself after the
  * handshake with `tls.checkServerIdentity`.
  *
- * One channel per leader address is kept (leaders change rarely) and closed by {@link
- * PeerSubmitClient.close}. Each call has a 10 s deadline (5 s apply on the leader plus the
+ * {@link LeaderRpcClient} is the generic member → leader unary client (also used to re-invoke
+ * leader-only methods, see `leader_forward.ts`); one channel per leader address is kept (leaders
+ * change rarely) and closed by `close()`. Each call has a 10 s deadline (5 s apply on the leader plus the
  * network); the leader's typed error comes back unchanged.
  *
  * @module
@@ -20,6 +21,7 @@ import tls from "node:tls";
 import { CallCredentials, ChannelCredentials, Client, type ServiceError } from "@grpc/grpc-js";
 import {
   errorFromGrpcStatus,
+  methodByPath,
   services,
   SubmitRequest,
   type SubmitResponse,
@@ -33,6 +35,39 @@ export const forwardDeadlineMs = 10_000;
 
 /** Calls `Internal.Submit` on peers with this node's certificate (see module doc). */
 export class PeerSubmitClient {
+  #rpc: LeaderRpcClient;
+
+  /** `tls` is read at each new channel: the node has its certificate only after init/join. */
+  constructor(tls: () => NodeTls | undefined) {
+    this.#rpc = new LeaderRpcClient(tls);
+  }
+
+  /**
+   * Submits `commandBytes` to the leader at `address` (`host:port`).
+   *
+   * @throws {JacoError} the leader's error, or `no_leader` when it cannot be reached
+   */
+  async submit(address: string, commandBytes: Uint8Array): Promise<number> {
+    const response = await this.#rpc.call<SubmitResponse>(
+      address,
+      services.Internal.methods.Submit.path,
+      SubmitRequest.fromPartial({ commandBytes }),
+    );
+    return Number(response.raftIndex);
+  }
+
+  /** Closes every channel. */
+  close(): void {
+    this.#rpc.close();
+  }
+}
+
+/**
+ * gRPC client re-invoking public methods on the leader with this member's certificate; one
+ * channel per address, closed by {@link LeaderRpcClient.close}. Same 10 s deadline as
+ * `Internal.Submit` forwarding.
+ */
+export class LeaderRpcClient {
   #tls: () => NodeTls | undefined;
   #clients = new Map<string, Client>();
 
@@ -42,22 +77,28 @@ export class PeerSubmitClient {
   }
 
   /**
-   * Submits `commandBytes` to the leader at `address` (`host:port`).
+   * Calls unary `path` (a `/jaco.v1.<Service>/<Method>` path) on `address`.
    *
-   * @throws {JacoError} the leader's error, or `no_leader` when it cannot be reached
+   * @throws {JacoError} the leader's typed error, or `no_leader` when it cannot be reached
    */
-  submit(address: string, commandBytes: Uint8Array): Promise<number> {
-    const method = services.Internal.methods.Submit;
-    const client = this.#client(address);
+  call<Response>(address: string, path: string, request: unknown): Promise<Response> {
+    const method = methodByPath(path);
+    if (!method) return Promise.reject(new Error(`unknown method ${path}`));
+    let client: Client;
+    try {
+      client = this.#client(address);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise((resolve, reject) => {
       client.makeUnaryRequest(
         method.path,
         method.grpc.requestSerialize,
         method.grpc.responseDeserialize,
-        SubmitRequest.fromPartial({ commandBytes }),
+        request,
         { deadline: Date.now() + forwardDeadlineMs },
         (error: ServiceError | null, response?: unknown) => {
-          if (!error) resolve(Number((response as SubmitResponse).raftIndex));
+          if (!error) resolve(response as Response);
           else reject(failureOf(error, address));
         },
       );

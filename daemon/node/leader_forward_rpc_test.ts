@@ -8,7 +8,7 @@ import {
   standardGates,
 } from "../api/mod.ts";
 import { mintCa } from "../../tests/_pki.ts";
-import { LeaderRpcClient } from "./leader_forward.ts";
+import { LeaderRpcClient } from "./forward.ts";
 
 const authority = await mintCa("JACO Cluster CA");
 const leader = await authority.sign({ commonName: "leader", dnsNames: ["leader"] });
