@@ -8,57 +8,10 @@
  *
  * @module
  */
-import { isIP, type Socket } from "node:net";
-import tls from "node:tls";
 import { Buffer } from "node:buffer";
-import { CallCredentials, ChannelCredentials, Client, type ServiceError } from "@grpc/grpc-js";
+import { Client, type ServiceError } from "@grpc/grpc-js";
 import { errorFromGrpcStatus, methodByPath } from "../../proto/mod.ts";
-
-class UnverifiedTls extends ChannelCredentials {
-  #host: string;
-  #seen: (der: Uint8Array) => void;
-
-  constructor(host: string, seen: (der: Uint8Array) => void) {
-    super();
-    this.#host = host;
-    this.#seen = seen;
-  }
-
-  override _isSecure(): boolean {
-    return true;
-  }
-
-  override _equals(other: ChannelCredentials): boolean {
-    return other === this;
-  }
-
-  override _createSecureConnector(_t: unknown, _o: unknown, callCredentials?: CallCredentials) {
-    const host = this.#host;
-    const seen = this.#seen;
-    return {
-      connect: (socket: Socket) =>
-        new Promise<{ socket: Socket; secure: boolean }>((resolve, reject) => {
-          const secured = tls.connect({
-            socket,
-            host,
-            ...(isIP(host) ? {} : { servername: host }),
-            ALPNProtocols: ["h2"],
-            rejectUnauthorized: false,
-          }, () => {
-            const raw = secured.getPeerCertificate()?.raw;
-            if (raw) seen(new Uint8Array(raw));
-            resolve({ socket: secured, secure: true });
-          });
-          secured.on("error", reject);
-        }),
-      waitForReady: () => Promise.resolve(),
-      getCallCredentials: () => callCredentials ?? CallCredentials.createEmpty(),
-      destroy() {
-        // Each connect() owns its TLS socket; nothing is held here.
-      },
-    };
-  }
-}
+import { TlsChannelCredentials } from "./_tls_channel.ts";
 
 /** Splits `host:port` / `[v6]:port` into the host to dial. */
 function hostOf(address: string): string {
@@ -79,7 +32,15 @@ export class PeerClient {
     this.address = address;
     this.#client = new Client(
       address,
-      new UnverifiedTls(hostOf(address), (der) => this.#leafDer = der),
+      new TlsChannelCredentials({
+        host: hostOf(address),
+        tls: { rejectUnauthorized: false },
+        check: (secured) => {
+          const raw = secured.getPeerCertificate()?.raw;
+          if (raw) this.#leafDer = new Uint8Array(raw);
+          return undefined;
+        },
+      }),
     );
   }
 

@@ -16,9 +16,8 @@
  *
  * @module
  */
-import { isIP, type Socket } from "node:net";
 import tls from "node:tls";
-import { CallCredentials, ChannelCredentials, Client, type ServiceError } from "@grpc/grpc-js";
+import { type ChannelCredentials, Client, type ServiceError } from "@grpc/grpc-js";
 import {
   errorFromGrpcStatus,
   methodByPath,
@@ -29,6 +28,7 @@ import {
 import { JacoError } from "../../proto/errors.ts";
 import { parseHostPort } from "../host_port.ts";
 import type { NodeTls } from "./data_dir.ts";
+import { TlsChannelCredentials } from "./_tls_channel.ts";
 
 /** Deadline of one forwarded submit. */
 export const forwardDeadlineMs = 10_000;
@@ -123,7 +123,7 @@ export class LeaderRpcClient {
         reason: "leader_address_invalid",
       });
     }
-    client = new Client(address, new PeerTlsCredentials(parsed.value.host, material));
+    client = new Client(address, peerTlsCredentials(parsed.value.host, material));
     this.#clients.set(address, client);
     return client;
   }
@@ -148,56 +148,13 @@ function failureOf(error: ServiceError, address: string): JacoError {
  * Mutual-TLS channel credentials of a member dialing a peer: presents `material`'s certificate,
  * verifies the peer against the cluster CA and `host` (IP SAN checked after the handshake).
  */
-export class PeerTlsCredentials extends ChannelCredentials {
-  #host: string;
-  #tls: NodeTls;
-
-  constructor(host: string, material: NodeTls) {
-    super();
-    this.#host = host;
-    this.#tls = material;
-  }
-
-  override _isSecure(): boolean {
-    return true;
-  }
-
-  override _equals(other: ChannelCredentials): boolean {
-    return other === this;
-  }
-
-  override _createSecureConnector(_target: unknown, _options: unknown, call?: CallCredentials) {
-    const host = this.#host;
-    const material = this.#tls;
-    return {
-      connect: (socket: Socket) =>
-        new Promise<{ socket: Socket; secure: boolean }>((resolve, reject) => {
-          const secured = tls.connect({
-            socket,
-            host,
-            ...(isIP(host) ? {} : { servername: host }),
-            ALPNProtocols: ["h2"],
-            ca: material.caPem,
-            cert: material.certPem,
-            key: material.keyPem,
-          }, () => {
-            const problem = secured.authorized
-              ? tls.checkServerIdentity(host, secured.getPeerCertificate())
-              : new Error(
-                `peer certificate not signed by the cluster CA: ${secured.authorizationError}`,
-              );
-            if (problem) {
-              secured.destroy();
-              reject(problem);
-            } else resolve({ socket: secured, secure: true });
-          });
-          secured.on("error", reject);
-        }),
-      waitForReady: () => Promise.resolve(),
-      getCallCredentials: () => call ?? CallCredentials.createEmpty(),
-      destroy() {
-        // Nothing is held between connections: each connect() owns its TLS socket.
-      },
-    };
-  }
+export function peerTlsCredentials(host: string, material: NodeTls): ChannelCredentials {
+  return new TlsChannelCredentials({
+    host,
+    tls: { ca: material.caPem, cert: material.certPem, key: material.keyPem },
+    check: (secured) =>
+      secured.authorized
+        ? tls.checkServerIdentity(host, secured.getPeerCertificate())
+        : new Error(`peer certificate not signed by the cluster CA: ${secured.authorizationError}`),
+  });
 }
