@@ -67,6 +67,7 @@ import { issueJoinToken } from "./join_token.ts";
 import { nodeJoin } from "./node_join.ts";
 import { readJoinRecord, writeJoinRecord } from "./join_record.ts";
 import { startVoters, type VoterRunner } from "./voters.ts";
+import { type MemberLoop, startMemberLoops } from "./member_loops.ts";
 import { LeaderRpcClient, PeerSubmitClient } from "./forward.ts";
 import { onLeader } from "./leader_forward.ts";
 import { type CommandSubmitter, createSubmitter, submitOnLeader } from "./submit.ts";
@@ -113,6 +114,7 @@ export class JacoNode {
   #stopping = new AbortController();
   #dispatcher: Dispatcher | undefined;
   #voters: VoterRunner | undefined;
+  #loops: MemberLoop | undefined;
   #tls: NodeTls | undefined;
   #peers = new PeerSubmitClient(() => this.#tls);
   #leaderRpc = new LeaderRpcClient(() => this.#tls);
@@ -221,6 +223,7 @@ export class JacoNode {
     this.#stopped = true;
     this.#stopping.abort();
     await this.#voters?.stop();
+    await this.#loops?.stop();
     await Promise.allSettled([this.#local?.shutdown(), this.#grpc?.shutdown()]);
     this.#peers.close();
     this.#leaderRpc.close();
@@ -375,9 +378,22 @@ export class JacoNode {
     });
   }
 
-  /** Runs the voter reconciler on this member (it acts only while this member leads). */
+  /**
+   * Runs the voter reconciler on this member (it acts only while this member leads) and the
+   * member loops of `member_loops.ts`.
+   */
   #startVoters(): void {
     if (!this.#raft || this.#voters) return;
+    this.#loops = startMemberLoops({
+      nodeName: this.#o.config.nodeName,
+      config: this.#o.config,
+      raft: this.#raft,
+      state: this.#state,
+      submit: (payload, identity) => this.#submitter.submit(payload, identity),
+      log: this.#o.log,
+      now: this.#o.now ?? (() => new Date()),
+      signal: this.#stopping.signal,
+    });
     this.#voters = startVoters({
       raft: this.#raft,
       addresses: () =>

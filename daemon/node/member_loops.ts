@@ -1,0 +1,74 @@
+/**
+ * The background loops every cluster member runs once raft is open (after init, join or a resume
+ * at boot): the scheduler on the leader, the runtime reconciler for this node's replicas, and so
+ * on. Each loop lives in its own feature module; this table only lists them, so the composition
+ * root (`node.ts`) starts and stops them in one place without knowing what they do.
+ *
+ * A loop must converge from any state (level-triggered): it reads the replicated state through
+ * {@link MemberContext.state}, writes only through {@link MemberContext.submit}, and ends when
+ * {@link MemberContext.signal} aborts.
+ *
+ * @module
+ */
+import type { Command } from "../../proto/mod.ts";
+import type { RaftDriver } from "../../raft/mod.ts";
+import type { ClusterState } from "../../state/mod.ts";
+import type { DaemonConfig } from "../config.ts";
+import type { DaemonLogger } from "./log.ts";
+
+/** What a member loop gets from the daemon. */
+export interface MemberContext {
+  /** This node's name (raft id, `Node.hostname`). */
+  nodeName: string;
+  /** Validated daemon config. */
+  config: DaemonConfig;
+  /** The raft driver (role, leader, membership). */
+  raft: RaftDriver;
+  /** The local replicated state (views and watch subscriptions). */
+  state: ClusterState;
+  /** Commits a command as `identity` (apply-or-forward). */
+  submit(payload: Command["payload"], identity: string): Promise<{ raftIndex: number }>;
+  /** Logger. */
+  log: DaemonLogger;
+  /** Clock. */
+  now(): Date;
+  /** Aborts when the daemon stops. */
+  signal: AbortSignal;
+}
+
+/** A started loop; `stop` resolves once its work in flight has ended. */
+export interface MemberLoop {
+  /** Stops the loop. */
+  stop(): Promise<void>;
+}
+
+/** Starts one loop. */
+export type MemberLoopFactory = (context: MemberContext) => MemberLoop;
+
+/**
+ * The loops, in start order. Add one line per feature (keep the list short and flat).
+ */
+export const memberLoops: readonly { name: string; start: MemberLoopFactory }[] = [];
+
+/** Starts every loop of {@link memberLoops}; a loop that throws at start is logged and skipped. */
+export function startMemberLoops(
+  context: MemberContext,
+  loops: readonly { name: string; start: MemberLoopFactory }[] = memberLoops,
+): MemberLoop {
+  const started: MemberLoop[] = [];
+  for (const loop of loops) {
+    try {
+      started.push(loop.start(context));
+    } catch (error) {
+      context.log.error("member loop failed to start", {
+        loop: loop.name,
+        error: (error as Error).message,
+      });
+    }
+  }
+  return {
+    async stop() {
+      await Promise.allSettled(started.map((loop) => loop.stop()));
+    },
+  };
+}
