@@ -22,6 +22,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../google/protobuf/timestamp.ts";
 import { Node } from "./entities.ts";
 
 export const protobufPackage = "jaco.v1";
@@ -48,6 +49,11 @@ export interface ClusterJoinRequest {
   peerAddr: string;
   /** Join token from IssueJoinToken. */
   joinToken: string;
+  /**
+   * Optional pin: lower-case hex SHA-256 of the cluster CA certificate's DER. When set, the
+   * joining daemon refuses a peer whose TLS chain does not carry that CA before it sends the token.
+   */
+  caFingerprint: string;
 }
 
 /** Cluster.Join response. */
@@ -70,6 +76,8 @@ export interface BootstrapResponse {
 
 /** Cluster.IssueJoinToken request. */
 export interface IssueJoinTokenRequest {
+  /** Token lifetime in seconds, 1 … 86400; 0 = the default 24 h. */
+  ttlSeconds: number;
 }
 
 /** Cluster.IssueJoinToken response. */
@@ -80,6 +88,8 @@ export interface IssueJoinTokenResponse {
   caCert: Uint8Array;
   /** gRPC addresses of the leader and members to dial. */
   leaderAddrs: string[];
+  /** When the token expires. */
+  expiresAt: Date | undefined;
 }
 
 /** Cluster.NodeJoin request (sent by the joining daemon). */
@@ -120,6 +130,12 @@ export interface NodeRemoveRequest {
 
 /** Cluster.NodeRemove response. */
 export interface NodeRemoveResponse {
+  /** The removed node. */
+  hostname: string;
+  /** True when the drain was skipped (--force). */
+  forced: boolean;
+  /** Desired replicas that were moved off the node by the drain. */
+  replicasMoved: number;
 }
 
 /** Cluster.NodeList request. */
@@ -402,7 +418,7 @@ export const ClusterInitResponse: MessageFns<ClusterInitResponse> = {
 };
 
 function createBaseClusterJoinRequest(): ClusterJoinRequest {
-  return { peerAddr: "", joinToken: "" };
+  return { peerAddr: "", joinToken: "", caFingerprint: "" };
 }
 
 export const ClusterJoinRequest: MessageFns<ClusterJoinRequest> = {
@@ -412,6 +428,9 @@ export const ClusterJoinRequest: MessageFns<ClusterJoinRequest> = {
     }
     if (message.joinToken !== "") {
       writer.uint32(18).string(message.joinToken);
+    }
+    if (message.caFingerprint !== "") {
+      writer.uint32(26).string(message.caFingerprint);
     }
     return writer;
   },
@@ -445,6 +464,14 @@ export const ClusterJoinRequest: MessageFns<ClusterJoinRequest> = {
             message.joinToken = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.caFingerprint = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -469,6 +496,11 @@ export const ClusterJoinRequest: MessageFns<ClusterJoinRequest> = {
         : isSet(object.join_token)
         ? globalThis.String(object.join_token)
         : "",
+      caFingerprint: isSet(object.caFingerprint)
+        ? globalThis.String(object.caFingerprint)
+        : isSet(object.ca_fingerprint)
+        ? globalThis.String(object.ca_fingerprint)
+        : "",
     };
   },
 
@@ -480,6 +512,9 @@ export const ClusterJoinRequest: MessageFns<ClusterJoinRequest> = {
     if (message.joinToken !== "") {
       obj.joinToken = message.joinToken;
     }
+    if (message.caFingerprint !== "") {
+      obj.caFingerprint = message.caFingerprint;
+    }
     return obj;
   },
 
@@ -490,6 +525,7 @@ export const ClusterJoinRequest: MessageFns<ClusterJoinRequest> = {
     const message = createBaseClusterJoinRequest();
     message.peerAddr = object.peerAddr ?? "";
     message.joinToken = object.joinToken ?? "";
+    message.caFingerprint = object.caFingerprint ?? "";
     return message;
   },
 };
@@ -707,11 +743,14 @@ export const BootstrapResponse: MessageFns<BootstrapResponse> = {
 };
 
 function createBaseIssueJoinTokenRequest(): IssueJoinTokenRequest {
-  return {};
+  return { ttlSeconds: 0 };
 }
 
 export const IssueJoinTokenRequest: MessageFns<IssueJoinTokenRequest> = {
-  encode(_: IssueJoinTokenRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: IssueJoinTokenRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ttlSeconds !== 0) {
+      writer.uint32(8).uint32(message.ttlSeconds);
+    }
     return writer;
   },
 
@@ -728,6 +767,14 @@ export const IssueJoinTokenRequest: MessageFns<IssueJoinTokenRequest> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ttlSeconds = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -740,26 +787,36 @@ export const IssueJoinTokenRequest: MessageFns<IssueJoinTokenRequest> = {
     }
   },
 
-  fromJSON(_: any): IssueJoinTokenRequest {
-    return {};
+  fromJSON(object: any): IssueJoinTokenRequest {
+    return {
+      ttlSeconds: isSet(object.ttlSeconds)
+        ? globalThis.Number(object.ttlSeconds)
+        : isSet(object.ttl_seconds)
+        ? globalThis.Number(object.ttl_seconds)
+        : 0,
+    };
   },
 
-  toJSON(_: IssueJoinTokenRequest): unknown {
+  toJSON(message: IssueJoinTokenRequest): unknown {
     const obj: any = {};
+    if (message.ttlSeconds !== 0) {
+      obj.ttlSeconds = Math.round(message.ttlSeconds);
+    }
     return obj;
   },
 
   create<I extends Exact<DeepPartial<IssueJoinTokenRequest>, I>>(base?: I): IssueJoinTokenRequest {
     return IssueJoinTokenRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<IssueJoinTokenRequest>, I>>(_: I): IssueJoinTokenRequest {
+  fromPartial<I extends Exact<DeepPartial<IssueJoinTokenRequest>, I>>(object: I): IssueJoinTokenRequest {
     const message = createBaseIssueJoinTokenRequest();
+    message.ttlSeconds = object.ttlSeconds ?? 0;
     return message;
   },
 };
 
 function createBaseIssueJoinTokenResponse(): IssueJoinTokenResponse {
-  return { token: "", caCert: new Uint8Array(0), leaderAddrs: [] };
+  return { token: "", caCert: new Uint8Array(0), leaderAddrs: [], expiresAt: undefined };
 }
 
 export const IssueJoinTokenResponse: MessageFns<IssueJoinTokenResponse> = {
@@ -772,6 +829,9 @@ export const IssueJoinTokenResponse: MessageFns<IssueJoinTokenResponse> = {
     }
     for (const v of message.leaderAddrs) {
       writer.uint32(26).string(v!);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -813,6 +873,14 @@ export const IssueJoinTokenResponse: MessageFns<IssueJoinTokenResponse> = {
             message.leaderAddrs.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -838,6 +906,11 @@ export const IssueJoinTokenResponse: MessageFns<IssueJoinTokenResponse> = {
         : globalThis.Array.isArray(object?.leader_addrs)
         ? object.leader_addrs.map((e: any) => globalThis.String(e))
         : [],
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
     };
   },
 
@@ -852,6 +925,9 @@ export const IssueJoinTokenResponse: MessageFns<IssueJoinTokenResponse> = {
     if (message.leaderAddrs?.length) {
       obj.leaderAddrs = message.leaderAddrs;
     }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
     return obj;
   },
 
@@ -863,6 +939,7 @@ export const IssueJoinTokenResponse: MessageFns<IssueJoinTokenResponse> = {
     message.token = object.token ?? "";
     message.caCert = object.caCert ?? new Uint8Array(0);
     message.leaderAddrs = object.leaderAddrs?.map((e) => e) || [];
+    message.expiresAt = object.expiresAt ?? undefined;
     return message;
   },
 };
@@ -1262,11 +1339,20 @@ export const NodeRemoveRequest: MessageFns<NodeRemoveRequest> = {
 };
 
 function createBaseNodeRemoveResponse(): NodeRemoveResponse {
-  return {};
+  return { hostname: "", forced: false, replicasMoved: 0 };
 }
 
 export const NodeRemoveResponse: MessageFns<NodeRemoveResponse> = {
-  encode(_: NodeRemoveResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: NodeRemoveResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.hostname !== "") {
+      writer.uint32(10).string(message.hostname);
+    }
+    if (message.forced !== false) {
+      writer.uint32(16).bool(message.forced);
+    }
+    if (message.replicasMoved !== 0) {
+      writer.uint32(24).uint32(message.replicasMoved);
+    }
     return writer;
   },
 
@@ -1283,6 +1369,30 @@ export const NodeRemoveResponse: MessageFns<NodeRemoveResponse> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.hostname = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.forced = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.replicasMoved = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1295,20 +1405,40 @@ export const NodeRemoveResponse: MessageFns<NodeRemoveResponse> = {
     }
   },
 
-  fromJSON(_: any): NodeRemoveResponse {
-    return {};
+  fromJSON(object: any): NodeRemoveResponse {
+    return {
+      hostname: isSet(object.hostname) ? globalThis.String(object.hostname) : "",
+      forced: isSet(object.forced) ? globalThis.Boolean(object.forced) : false,
+      replicasMoved: isSet(object.replicasMoved)
+        ? globalThis.Number(object.replicasMoved)
+        : isSet(object.replicas_moved)
+        ? globalThis.Number(object.replicas_moved)
+        : 0,
+    };
   },
 
-  toJSON(_: NodeRemoveResponse): unknown {
+  toJSON(message: NodeRemoveResponse): unknown {
     const obj: any = {};
+    if (message.hostname !== "") {
+      obj.hostname = message.hostname;
+    }
+    if (message.forced !== false) {
+      obj.forced = message.forced;
+    }
+    if (message.replicasMoved !== 0) {
+      obj.replicasMoved = Math.round(message.replicasMoved);
+    }
     return obj;
   },
 
   create<I extends Exact<DeepPartial<NodeRemoveResponse>, I>>(base?: I): NodeRemoveResponse {
     return NodeRemoveResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<NodeRemoveResponse>, I>>(_: I): NodeRemoveResponse {
+  fromPartial<I extends Exact<DeepPartial<NodeRemoveResponse>, I>>(object: I): NodeRemoveResponse {
     const message = createBaseNodeRemoveResponse();
+    message.hostname = object.hostname ?? "";
+    message.forced = object.forced ?? false;
+    message.replicasMoved = object.replicasMoved ?? 0;
     return message;
   },
 };
@@ -2378,6 +2508,28 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());
