@@ -30,14 +30,12 @@ export function tokenAuthenticator(tokens: () => readonly Token[]): Authenticate
     for (const token of tokens()) {
       if (secretsEqual(hexOf(token.hashedSecret), presented) && !match) match = token;
     }
-    if (!match) throw new JacoError("token_invalid", "operator token is not valid");
+    if (!match) throw new JacoError("token_invalid", "unknown token");
     if (match.revokedAt) {
       throw new JacoError(
         "token_revoked",
-        `operator token of identity "${match.identity}" is revoked`,
-        {
-          identity: match.identity,
-        },
+        "token has been revoked",
+        { identity: match.identity },
       );
     }
     return match.identity;

@@ -31,3 +31,17 @@ Deno.test("tokenAuthenticator() refuses unknown secrets as token_invalid and rev
     (error) => isJacoError(error) && error.code === "token_revoked",
   );
 });
+
+Deno.test("tokenAuthenticator() uses the exact messages of auth-and-config.md §2", async () => {
+  const tokens = [await token("old", "cc".repeat(32), true)];
+  const authenticate = tokenAuthenticator(() => tokens);
+  await assert.rejects(() => Promise.resolve(authenticate("dd".repeat(32))), {
+    code: "token_invalid",
+    message: "unknown token",
+  });
+  await assert.rejects(() => Promise.resolve(authenticate("cc".repeat(32))), {
+    code: "token_revoked",
+    message: "token has been revoked",
+    details: { identity: "old" },
+  });
+});
