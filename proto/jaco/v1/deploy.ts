@@ -128,6 +128,8 @@ export interface LogsRequest {
   sinceSeconds: number;
   /** One replica only (used by peer calls). */
   replicaId: string;
+  /** Only the last N lines of each replica's history; 0 = all (gap fix: `jaco logs --tail`). */
+  tail: number;
 }
 
 /** One log line of one replica. */
@@ -1193,7 +1195,7 @@ export const DeployStatusResponse: MessageFns<DeployStatusResponse> = {
 };
 
 function createBaseLogsRequest(): LogsRequest {
-  return { deployment: "", service: "", follow: false, sinceSeconds: 0, replicaId: "" };
+  return { deployment: "", service: "", follow: false, sinceSeconds: 0, replicaId: "", tail: 0 };
 }
 
 export const LogsRequest: MessageFns<LogsRequest> = {
@@ -1212,6 +1214,9 @@ export const LogsRequest: MessageFns<LogsRequest> = {
     }
     if (message.replicaId !== "") {
       writer.uint32(42).string(message.replicaId);
+    }
+    if (message.tail !== 0) {
+      writer.uint32(48).uint32(message.tail);
     }
     return writer;
   },
@@ -1269,6 +1274,14 @@ export const LogsRequest: MessageFns<LogsRequest> = {
             message.replicaId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.tail = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1296,6 +1309,7 @@ export const LogsRequest: MessageFns<LogsRequest> = {
         : isSet(object.replica_id)
         ? globalThis.String(object.replica_id)
         : "",
+      tail: isSet(object.tail) ? globalThis.Number(object.tail) : 0,
     };
   },
 
@@ -1316,6 +1330,9 @@ export const LogsRequest: MessageFns<LogsRequest> = {
     if (message.replicaId !== "") {
       obj.replicaId = message.replicaId;
     }
+    if (message.tail !== 0) {
+      obj.tail = Math.round(message.tail);
+    }
     return obj;
   },
 
@@ -1329,6 +1346,7 @@ export const LogsRequest: MessageFns<LogsRequest> = {
     message.follow = object.follow ?? false;
     message.sinceSeconds = object.sinceSeconds ?? 0;
     message.replicaId = object.replicaId ?? "";
+    message.tail = object.tail ?? 0;
     return message;
   },
 };
