@@ -78,6 +78,12 @@ import { publishGrpcAddress } from "./self_publish.ts";
 import { takeBackup } from "./backup.ts";
 import { completeRestore } from "./restore_boot.ts";
 import { RESTORE_MARKER_FILE } from "../backup/mod.ts";
+import { deployHandlers, PeerLogsClient } from "../deploy/mod.ts";
+import {
+  addRegistryCredential,
+  listRegistryCredentials,
+  removeRegistryCredential,
+} from "../registry/mod.ts";
 import denoConfig from "../../deno.json" with { type: "json" };
 
 /** Inputs of {@link JacoNode.start}; side effects injected for tests. */
@@ -118,6 +124,7 @@ export class JacoNode {
   #tls: NodeTls | undefined;
   #peers = new PeerSubmitClient(() => this.#tls);
   #leaderRpc = new LeaderRpcClient(() => this.#tls);
+  #peerLogs = new PeerLogsClient(() => this.#tls);
   #submitter: CommandSubmitter;
 
   private constructor(options: JacoNodeOptions) {
@@ -227,6 +234,7 @@ export class JacoNode {
     await Promise.allSettled([this.#local?.shutdown(), this.#grpc?.shutdown()]);
     this.#peers.close();
     this.#leaderRpc.close();
+    this.#peerLogs.close();
     await this.#raft?.close();
   }
 
@@ -507,6 +515,11 @@ export class JacoNode {
       now: this.#o.now ?? (() => new Date()),
       random: this.#o.random,
     };
+    const registry = {
+      view: () => this.#state.view(),
+      submit: tokens.submitter.submit.bind(tokens.submitter),
+      now: tokens.now,
+    };
     return {
       "/jaco.v1.Cluster/Status": () => Promise.resolve(this.status()),
       "/jaco.v1.Cluster/Init": () => this.init(),
@@ -550,6 +563,19 @@ export class JacoNode {
       "/jaco.v1.Tokens/Revoke": (request, call) => revokeToken(request, call.identity, tokens),
       "/jaco.v1.Tokens/List": () => Promise.resolve(listTokens(tokens)),
       "/jaco.v1.Audit/Query": auditQueryHandler(() => this.#state),
+      ...deployHandlers({
+        view: () => this.#state.view(),
+        submit: (payload, identity) => this.#submitter.submit(payload, identity),
+        defaultAcmeEmail: this.#o.config.acmeEmail,
+        now: this.#o.now ?? (() => new Date()),
+        self: this.#o.config.nodeName,
+        peerLogs: (address, request, signal) => this.#peerLogs.logs(address, request, signal),
+      }),
+      "/jaco.v1.RegistryCredentials/Add": (request, call) =>
+        addRegistryCredential(request, call.identity, registry),
+      "/jaco.v1.RegistryCredentials/Remove": (request, call) =>
+        removeRegistryCredential(request, call.identity, registry),
+      "/jaco.v1.RegistryCredentials/List": () => Promise.resolve(listRegistryCredentials(registry)),
       "/jaco.v1.Internal/Submit": async (request) =>
         SubmitResponse.fromPartial({
           raftIndex: await submitOnLeader(request.commandBytes, {
