@@ -3,6 +3,11 @@
  * 64 hex), stores only `JoinToken{sha256(hex), expires_at = now + 24 h}` through the write path,
  * and returns the secret once with the cluster CA and the raft addresses to dial (leader first).
  *
+ * Decision where the spec is silent: `ttl_seconds` (issue 4) shortens the lifetime; accepted
+ * 1 s … 24 h, 0 = the default 24 h, anything else is `validation_failed` naming `ttl_seconds`
+ * (the CLI names `--ttl` before it gets here). The response carries `expires_at` so the CLI can
+ * print the real lifetime.
+ *
  * @module
  */
 import { type Command, IssueJoinTokenResponse, JoinTokenIssue } from "../../proto/mod.ts";
@@ -10,8 +15,28 @@ import { JacoError } from "../../proto/errors.ts";
 import type { StateView } from "../../state/mod.ts";
 import { hashSecret, newSecretHex, type RandomSource } from "../secrets.ts";
 
-/** Lifetime of a join token (cluster.md §3.1). */
+/** Lifetime of a join token (cluster.md §3.1), and the longest one `ttl_seconds` may ask for. */
 export const JOIN_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** Longest `ttl_seconds` accepted (24 h). */
+export const JOIN_TOKEN_MAX_TTL_SECONDS = JOIN_TOKEN_TTL_MS / 1000;
+
+/**
+ * The lifetime in ms for a requested `ttl_seconds` (0 = default 24 h).
+ *
+ * @throws {JacoError} `validation_failed` outside 1 … 86400 seconds
+ */
+export function joinTokenTtlMs(ttlSeconds: number): number {
+  if (ttlSeconds === 0) return JOIN_TOKEN_TTL_MS;
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > JOIN_TOKEN_MAX_TTL_SECONDS) {
+    throw new JacoError(
+      "validation_failed",
+      `ttl_seconds ${ttlSeconds} is out of range: a join token lives 1s … 24h`,
+      { field: "ttl_seconds", value: String(ttlSeconds) },
+    );
+  }
+  return ttlSeconds * 1000;
+}
 
 /**
  * The write path as the join handlers use it (the shape of the node's `CommandSubmitter.submit`):
@@ -36,6 +61,8 @@ export interface IssueJoinTokenDeps {
   now: Date;
   /** Random bytes (default the CSPRNG). */
   random?: RandomSource;
+  /** Requested lifetime in seconds (0 or absent = 24 h). */
+  ttlSeconds?: number;
 }
 
 /** Lower-case hex → bytes (the hash is stored raw). */
@@ -62,14 +89,15 @@ export function memberAddresses(view: StateView, first: string, exclude?: string
 /**
  * Mints, stores and returns a join token.
  *
- * @throws {JacoError} `ca_missing` when the cluster metadata is not applied yet, and whatever
+ * @throws {JacoError} `validation_failed` for an out-of-range `ttlSeconds`, `ca_missing` when the cluster metadata is not applied yet, and whatever
  *   `submit` throws (`no_leader`, `raft_apply_failed`)
  */
 export async function issueJoinToken(deps: IssueJoinTokenDeps): Promise<IssueJoinTokenResponse> {
   const meta = deps.view.clusterMeta();
+  const ttlMs = joinTokenTtlMs(deps.ttlSeconds ?? 0);
   if (!meta) throw new JacoError("ca_missing", "cluster ca is missing from state");
   const token = newSecretHex(deps.random);
-  const expiresAt = new Date(deps.now.getTime() + JOIN_TOKEN_TTL_MS);
+  const expiresAt = new Date(deps.now.getTime() + ttlMs);
   await deps.submit({
     $case: "joinTokenIssue",
     value: JoinTokenIssue.fromPartial({
@@ -81,5 +109,6 @@ export async function issueJoinToken(deps: IssueJoinTokenDeps): Promise<IssueJoi
     token,
     caCert: meta.caCert,
     leaderAddrs: memberAddresses(deps.view, deps.self),
+    expiresAt,
   });
 }

@@ -367,7 +367,7 @@ export class JacoNode {
    * Runs on any member: the token is minted here and its one write is forwarded to the leader
    * when this member follows (see `leader_forward.ts`); the leader's address comes first.
    */
-  #issueJoinToken(identity: string): Promise<IssueJoinTokenResponse> {
+  #issueJoinToken(identity: string, ttlSeconds: number): Promise<IssueJoinTokenResponse> {
     const raft = this.#raft;
     if (!raft) return Promise.reject(new JacoError("raft_unavailable", "raft is not open"));
     const { leader } = raft.status();
@@ -383,6 +383,7 @@ export class JacoNode {
       identity,
       now: (this.#o.now ?? (() => new Date()))(),
       random: this.#o.random,
+      ttlSeconds,
     });
   }
 
@@ -524,7 +525,8 @@ export class JacoNode {
       "/jaco.v1.Cluster/Status": () => Promise.resolve(this.status()),
       "/jaco.v1.Cluster/Init": () => this.init(),
       "/jaco.v1.Cluster/Join": (request) => this.join(request),
-      "/jaco.v1.Cluster/IssueJoinToken": (_request, call) => this.#issueJoinToken(call.identity),
+      "/jaco.v1.Cluster/IssueJoinToken": (request, call) =>
+        this.#issueJoinToken(call.identity, request.ttlSeconds),
       "/jaco.v1.Cluster/NodeJoin": (request, call) =>
         onLeader({
           raft: () => this.#raft,
