@@ -31,6 +31,11 @@ export class Progress {
   recentActive = true;
   /** Leader tick stamped on the newest heartbeat this follower answered (lease reads). */
   leaseAckTick = -Infinity;
+  /**
+   * Leader tick at which this peer last sent the leader anything (liveness for the scheduler);
+   * a peer is presumed in contact when tracking starts.
+   */
+  lastContactTick = 0;
   /** Snapshot state: the snapshot being sent (kept even if the leader compacts again) and its index. */
   snapshot: Snapshot | undefined;
   snapshotIndex = 0;

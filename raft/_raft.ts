@@ -160,7 +160,9 @@ export class RaftCore {
     const member = this.conf.voters.includes(change.node) ||
       this.conf.learners.includes(change.node);
     if (member && change.node !== this.id && !this.prs.has(change.node)) {
-      this.prs.set(change.node, new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight));
+      const progress = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight);
+      progress.lastContactTick = this.leaderTicks;
+      this.prs.set(change.node, progress);
     }
     if (!member) {
       this.prs.delete(change.node);

@@ -27,6 +27,7 @@ export function stepLeader(r: RaftCore, m: Message): void {
   const pr = r.prs.get(m.from);
   if (!pr) return;
   pr.recentActive = true;
+  pr.lastContactTick = r.leaderTicks;
   switch (m.type) {
     case MessageType.appendResponse:
       handleAppendResponse(r, m);

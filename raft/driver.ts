@@ -160,9 +160,20 @@ export class RaftDriver {
     this.#schedule();
   }
 
-  /** A read-only view of the member. */
+  /**
+   * A read-only view of the member; on the leader `lastContactMs` says how long ago each other
+   * member was last heard from (tick granularity).
+   */
   status(): RaftStatus {
-    return { ...this.#node.status(), applied: this.#applied };
+    const status: RaftStatus = { ...this.#node.status(), applied: this.#applied };
+    if (status.peerContactTicks) {
+      const contactMs: Record<string, number> = {};
+      for (const [id, ticks] of Object.entries(status.peerContactTicks)) {
+        contactMs[id] = ticks * this.#o.tickMs;
+      }
+      status.lastContactMs = contactMs;
+    }
+    return status;
   }
 
   /** Subscribes to role/leader changes; returns the unsubscribe function. */

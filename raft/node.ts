@@ -233,7 +233,7 @@ export class RaftNode {
   /** A read-only view: role, term, leader, commit/applied/last index and membership. */
   status(): RaftStatus {
     const r = this.#r;
-    return {
+    const status: RaftStatus = {
       id: r.id,
       role: r.role,
       term: r.term,
@@ -243,5 +243,11 @@ export class RaftNode {
       lastIndex: r.log.lastIndex(),
       conf: r.confAt(Infinity),
     };
+    if (r.role === Role.leader) {
+      const contact: Record<NodeId, number> = {};
+      for (const [id, pr] of r.prs) contact[id] = r.leaderTicks - pr.lastContactTick;
+      status.peerContactTicks = contact;
+    }
+    return status;
   }
 }

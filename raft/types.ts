@@ -245,4 +245,14 @@ export interface RaftStatus {
   applied: number;
   lastIndex: number;
   conf: ConfState;
+  /**
+   * Leader only: logical ticks since each other member last sent this leader a message (absent
+   * on followers; a member is presumed in contact when the leader starts tracking it).
+   */
+  peerContactTicks?: Record<NodeId, number>;
+  /**
+   * Leader only, from `RaftDriver.status()`: {@link RaftStatus.peerContactTicks} in
+   * milliseconds (ticks × tick length); the scheduler's node-liveness signal.
+   */
+  lastContactMs?: Record<NodeId, number>;
 }
