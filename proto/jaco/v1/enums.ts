@@ -111,8 +111,14 @@ export const DeploymentStatus = {
   DEPLOYMENT_STATUS_UNSPECIFIED: 0,
   /** DEPLOYMENT_STATUS_PENDING - Placement blocked; status_details.reason says why. */
   DEPLOYMENT_STATUS_PENDING: 1,
-  /** DEPLOYMENT_STATUS_ACTIVE - Nothing blocks placement. */
+  /** DEPLOYMENT_STATUS_ACTIVE - Every desired replica is running (nothing blocks placement). */
   DEPLOYMENT_STATUS_ACTIVE: 2,
+  /**
+   * DEPLOYMENT_STATUS_DEGRADED - Extension of errors.md §6 (the spec's closed set lacks it): placed, but some desired replica
+   * is not running (starting, failed, restart_exhausted) or a rollout aborted;
+   * status_details.reason says which.
+   */
+  DEPLOYMENT_STATUS_DEGRADED: 3,
   UNRECOGNIZED: -1,
 } as const;
 
@@ -122,6 +128,7 @@ export namespace DeploymentStatus {
   export type DEPLOYMENT_STATUS_UNSPECIFIED = typeof DeploymentStatus.DEPLOYMENT_STATUS_UNSPECIFIED;
   export type DEPLOYMENT_STATUS_PENDING = typeof DeploymentStatus.DEPLOYMENT_STATUS_PENDING;
   export type DEPLOYMENT_STATUS_ACTIVE = typeof DeploymentStatus.DEPLOYMENT_STATUS_ACTIVE;
+  export type DEPLOYMENT_STATUS_DEGRADED = typeof DeploymentStatus.DEPLOYMENT_STATUS_DEGRADED;
   export type UNRECOGNIZED = typeof DeploymentStatus.UNRECOGNIZED;
 }
 
@@ -136,6 +143,9 @@ export function deploymentStatusFromJSON(object: any): DeploymentStatus {
     case 2:
     case "DEPLOYMENT_STATUS_ACTIVE":
       return DeploymentStatus.DEPLOYMENT_STATUS_ACTIVE;
+    case 3:
+    case "DEPLOYMENT_STATUS_DEGRADED":
+      return DeploymentStatus.DEPLOYMENT_STATUS_DEGRADED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -151,6 +161,8 @@ export function deploymentStatusToJSON(object: DeploymentStatus): string {
       return "DEPLOYMENT_STATUS_PENDING";
     case DeploymentStatus.DEPLOYMENT_STATUS_ACTIVE:
       return "DEPLOYMENT_STATUS_ACTIVE";
+    case DeploymentStatus.DEPLOYMENT_STATUS_DEGRADED:
+      return "DEPLOYMENT_STATUS_DEGRADED";
     case DeploymentStatus.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
