@@ -2,6 +2,11 @@
  * Handlers of deployments and routes: apply with revision history, rollback to retained content,
  * cascade delete, status, and the HTTP route commands.
  *
+ * Every committed revision (apply, even of an identical manifest, and rollback) gives the
+ * deployment's replicas a fresh restart budget (scheduling.md §11): their restart counters are
+ * deleted and `restart_exhausted` observations dropped, so runtimes start them again on the
+ * deployment event and the restarter counts from zero.
+ *
  * @module
  */
 import {
@@ -15,6 +20,9 @@ import type { ApplyContext } from "./_apply_context.ts";
 import { canonicalDeployment, sortedRecord } from "./_canonical.ts";
 import type { Handlers } from "./_handlers.ts";
 import { removeReplica } from "./_apply_replicas.ts";
+
+/** Observation code the restarter writes when it gives up (scheduling.md §11). */
+const restartExhaustedCode = "restart_exhausted";
 
 /** Content of one revision: what apply writes and rollback restores. */
 type RevisionContent = Omit<DeploymentRevision, "revision" | "appliedAt">;
@@ -171,6 +179,19 @@ function commitRevision(
     raftIndex,
   );
   replaceSet(context, name, content);
+  resetRestarts(context, name);
+}
+
+/** Fresh restart budget for the deployment's replicas (see module doc). */
+function resetRestarts(context: ApplyContext, deployment: string): void {
+  const { stores, raftIndex } = context;
+  for (const replica of stores.replicasDesired.read().values()) {
+    if (replica.deployment !== deployment) continue;
+    stores.restartCounters.delete(replica.id, raftIndex, { deployment });
+    if (stores.replicasObserved.get(replica.id)?.code === restartExhaustedCode) {
+      stores.replicasObserved.delete(replica.id, raftIndex, { deployment });
+    }
+  }
 }
 
 /**
