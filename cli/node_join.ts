@@ -11,7 +11,7 @@ import { requireTableOutput } from "./_output.ts";
 import { dialDaemon } from "./_transport.ts";
 import { UsageError } from "./_usage_error.ts";
 import { type ProgramRunner, systemdEnableStep } from "./cluster.ts";
-import { checkChain, presentedChain } from "./node_join_ca_check.ts";
+import { normalizeFingerprint } from "./node_join_ca_check.ts";
 
 function socketOnly(context: CommandContext): CommandContext {
   // `--token` here is the join token, never a bearer token for the dial rule.
@@ -39,8 +39,9 @@ export function makeNodeJoinCommand(run: ProgramRunner = denoRunner): Command {
   --peer <host:port>   gRPC address of the leader
   --token <token>      join token (default $JACO_JOIN_TOKEN)
   --ca-fingerprint <sha256>
-                       cluster CA fingerprint printed by issue-join-token; the peer must present
-                       a certificate of that CA before the token is sent (else: not verified)
+                       cluster CA fingerprint printed by issue-join-token; the local daemon
+                       refuses a peer without a certificate of that CA before the token is sent
+                       (Error: validation_failed; else the peer is not verified)
   --socket <path>      local daemon socket (default $JACO_SOCKET, else /var/run/jaco/jaco.sock)
   --no-systemd-enable  do not run \`systemctl enable jaco\` afterwards
 `,
@@ -60,13 +61,14 @@ export function makeNodeJoinCommand(run: ProgramRunner = denoRunner): Command {
       const token = flagToken || (context.io.env("JACO_JOIN_TOKEN") ?? "");
       if (token === "") throw new UsageError("--token or JACO_JOIN_TOKEN env is required");
       const pin = context.flags["ca-fingerprint"];
-      if (typeof pin === "string" && pin !== "") await checkChain(await presentedChain(peer), pin);
+      // The local daemon checks the pin inside the handshake that carries the token.
+      const caFingerprint = typeof pin === "string" ? normalizeFingerprint(pin) : "";
       const client = dialDaemon(socketOnly(context));
       try {
         await client.unary(
           "Cluster",
           "Join",
-          ClusterJoinRequest.fromPartial({ peerAddr: peer, joinToken: token }),
+          ClusterJoinRequest.fromPartial({ peerAddr: peer, joinToken: token, caFingerprint }),
           { deadlineMs: 60_000 },
         );
       } finally {

@@ -6,12 +6,18 @@
  * is persisted. grpc-js's own SSL credentials would set an IP `servername`, which Deno's
  * `node:tls` refuses, hence the custom connector.
  *
+ * With a CA pin (`join_ca_pin.ts`) the handshake itself is refused unless the peer's chain
+ * carries the pinned CA and a leaf it signed; the call then fails with that typed refusal and
+ * no request (no join token) is ever written to the connection.
+ *
  * @module
  */
 import { Buffer } from "node:buffer";
 import { Client, type ServiceError } from "@grpc/grpc-js";
 import { errorFromGrpcStatus, methodByPath } from "../../proto/mod.ts";
+import type { JacoError } from "../../proto/errors.ts";
 import { TlsChannelCredentials } from "./_tls_channel.ts";
+import { checkPinnedChain, presentedChainOf } from "./join_ca_pin.ts";
 
 /** Splits `host:port` / `[v6]:port` into the host to dial. */
 function hostOf(address: string): string {
@@ -25,10 +31,11 @@ function hostOf(address: string): string {
 export class PeerClient {
   #client: Client;
   #leafDer: Uint8Array | undefined;
+  #pinFailure: JacoError | undefined;
   readonly address: string;
 
-  /** Dials lazily; `address` is `host:port`. */
-  constructor(address: string) {
+  /** Dials lazily; `address` is `host:port`; `caPin` = normalized CA fingerprint to require. */
+  constructor(address: string, options: { caPin?: string } = {}) {
     this.address = address;
     this.#client = new Client(
       address,
@@ -38,7 +45,9 @@ export class PeerClient {
         check: (secured) => {
           const raw = secured.getPeerCertificate()?.raw;
           if (raw) this.#leafDer = new Uint8Array(raw);
-          return undefined;
+          if (!options.caPin) return undefined;
+          this.#pinFailure = checkPinnedChain(presentedChainOf(secured), options.caPin);
+          return this.#pinFailure;
         },
       }),
     );
@@ -54,7 +63,7 @@ export class PeerClient {
   /**
    * Calls unary method `path`.
    *
-   * @throws {JacoError} the peer's typed error; a transport failure (unreachable, deadline)
+   * @throws {JacoError} the CA pin's refusal, the peer's typed error; a transport failure (unreachable, deadline)
    *   becomes the error `errorFromGrpcStatus` derives from its status
    */
   unary<Response>(path: string, request: unknown, deadlineMs: number): Promise<Response> {
@@ -68,7 +77,7 @@ export class PeerClient {
         request,
         { deadline: Date.now() + deadlineMs },
         (error: ServiceError | null, response?: unknown) => {
-          if (error) reject(errorFromGrpcStatus(error));
+          if (error) reject(this.#pinFailure ?? errorFromGrpcStatus(error));
           else resolve(response as Response);
         },
       );

@@ -5,7 +5,9 @@
  * result and opens raft non-bootstrapped.
  *
  * Trust: the joiner knows no CA before it joins. The reference dials without verification and
- * trusts the token; so does this (the request carries no CA pin). What is checked: the signed
+ * trusts the token; so does this when the request carries no CA pin. With `ca_fingerprint` the
+ * TLS handshake is refused unless the peer proves it holds a leaf of the pinned CA, before the
+ * token is sent (`join_ca_pin.ts`; gap fix of cluster.md §3.2 step 3). Always checked: the signed
  * certificate and the peer's TLS certificate must both be issued by the CA the peer returned,
  * so a peer that is not a member of the cluster it answers for is refused before anything is
  * written.
@@ -21,6 +23,7 @@ import { JacoError } from "../../proto/errors.ts";
 import { createNodeKeyAndCsr, verifyIssuedBy } from "../pki.ts";
 import type { NodeTls } from "./data_dir.ts";
 import { PeerClient } from "./_peer_client.ts";
+import { parseCaPin } from "./join_ca_pin.ts";
 
 /** Dial + call timeout of the join (cluster.md §3.2 step 3). */
 export const JOIN_TIMEOUT_MS = 30_000;
@@ -49,8 +52,10 @@ export interface JoinInputs {
   raftAddress: string;
   /** This node's gRPC advertise address. */
   grpcAddress: string;
-  /** Peer dialer (default a TLS gRPC client). */
-  dial?: (address: string) => JoinPeer;
+  /** Pinned CA fingerprint (SHA-256 of the CA's DER, hex, `:` allowed); empty = no pin. */
+  caFingerprint?: string;
+  /** Peer dialer (default a TLS gRPC client, pinned when `caPin` is set). */
+  dial?: (address: string, caPin?: string) => JoinPeer;
 }
 
 /** What a successful join hands to the node. */
@@ -68,7 +73,8 @@ export interface JoinResult {
 /**
  * Joins through `peerAddr` (see module doc).
  *
- * @throws {JacoError} `validation_failed` for a missing peer_addr / join_token, the peer's
+ * @throws {JacoError} `validation_failed` for a missing peer_addr / join_token, a malformed or
+ *   mismatching CA pin (`details.reason: ca_fingerprint_mismatch`), the peer's
  *   typed refusal (`join_token_invalid`, …), `csr_invalid` when the peer's answer does not
  *   chain to the CA it returned
  */
@@ -80,11 +86,13 @@ export async function joinCluster(inputs: JoinInputs): Promise<JoinResult> {
       });
     }
   }
+  const caPin = inputs.caFingerprint ? parseCaPin(inputs.caFingerprint) : undefined;
   const { keyPem, csrPem } = await createNodeKeyAndCsr({
     hostname: inputs.hostname,
     ips: inputs.ips,
   });
-  const peer = (inputs.dial ?? ((address) => new PeerClient(address)))(inputs.peerAddr);
+  const dial = inputs.dial ?? ((address, pin) => new PeerClient(address, { caPin: pin }));
+  const peer = dial(inputs.peerAddr, caPin);
   try {
     const response = await peer.unary<NodeJoinResponse>(
       "/jaco.v1.Cluster/NodeJoin",

@@ -89,3 +89,29 @@ Deno.test("joinCluster() passes the peer's refusal through and requires peer and
     (error) => isJacoError(error) && error.code === "validation_failed",
   );
 });
+
+Deno.test("joinCluster() dials with the normalized CA pin and refuses a malformed one before dialing", async () => {
+  const ca = await createClusterCa({ now });
+  const pins: (string | undefined)[] = [];
+  await joinCluster({
+    ...inputs,
+    joinToken: "good",
+    caFingerprint: "AB:".repeat(31) + "AB",
+    dial: (_address, pin) => {
+      pins.push(pin);
+      return fakePeer(ca, ca.certPem, []);
+    },
+  });
+  assert.deepEqual(pins, ["ab".repeat(32)]);
+  await assert.rejects(
+    joinCluster({
+      ...inputs,
+      joinToken: "good",
+      caFingerprint: "nope",
+      dial: () => {
+        throw new Error("must not dial");
+      },
+    }),
+    { code: "validation_failed", details: { field: "ca_fingerprint", value: "nope" } },
+  );
+});

@@ -325,6 +325,7 @@ export class JacoNode {
     const result = await joinCluster({
       peerAddr: request.peerAddr,
       joinToken: request.joinToken,
+      caFingerprint: request.caFingerprint,
       hostname: config.nodeName,
       ips: nodeCertificateIps({
         interfaces: this.#o.interfaces,
