@@ -49,6 +49,76 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./token.ts")).tokenListCommand,
   },
   {
+    path: ["apply"],
+    summary: "Apply a jaco.yaml + compose pair (diff, then progress)",
+    load: async () => (await import("./apply.ts")).applyCommand,
+  },
+  {
+    path: ["status"],
+    summary: "Show deployments, replicas, routes and certificates",
+    load: async () => (await import("./status.ts")).statusCommand,
+  },
+  {
+    path: ["get", "deployments"],
+    summary: "List deployments",
+    load: async () => (await import("./get.ts")).getDeploymentsCommand,
+  },
+  {
+    path: ["get", "deployment"],
+    summary: "Show one deployment and its manifests",
+    load: async () => (await import("./get.ts")).getDeploymentCommand,
+  },
+  {
+    path: ["get", "replicas"],
+    summary: "List replicas",
+    load: async () => (await import("./get.ts")).getReplicasCommand,
+  },
+  {
+    path: ["get", "replica"],
+    summary: "Show one replica in detail",
+    load: async () => (await import("./get.ts")).getReplicaCommand,
+  },
+  {
+    path: ["get", "routes"],
+    summary: "List HTTP routes",
+    load: async () => (await import("./get.ts")).getRoutesCommand,
+  },
+  {
+    path: ["get", "route"],
+    summary: "Show one domain's routes and readiness",
+    load: async () => (await import("./get.ts")).getRouteCommand,
+  },
+  {
+    path: ["logs"],
+    summary: "Print a deployment's container logs",
+    load: async () => (await import("./logs.ts")).logsCommand,
+  },
+  {
+    path: ["rollback"],
+    summary: "Return a deployment to an earlier revision",
+    load: async () => (await import("./rollback.ts")).rollbackCommand,
+  },
+  {
+    path: ["delete"],
+    summary: "Delete a deployment",
+    load: async () => (await import("./delete.ts")).deleteCommand,
+  },
+  {
+    path: ["registry", "login"],
+    summary: "Store a private registry login",
+    load: async () => (await import("./registry.ts")).registryLoginCommand,
+  },
+  {
+    path: ["registry", "logout"],
+    summary: "Remove a private registry login",
+    load: async () => (await import("./registry.ts")).registryLogoutCommand,
+  },
+  {
+    path: ["registry", "list"],
+    summary: "List private registry logins",
+    load: async () => (await import("./registry.ts")).registryListCommand,
+  },
+  {
     path: ["audit"],
     summary: "Query or follow the cluster's audit log",
     load: async () => (await import("./audit.ts")).auditCommand,
