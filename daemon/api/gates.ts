@@ -14,6 +14,10 @@
  * - Socket-only methods (`Cluster.Init`, `Cluster.Join`) over TCP are `privilege_denied`
  *   (PermissionDenied): the caller may be authenticated, but not allowed to do this from there.
  * - Unauthenticated methods get identity `anonymous`; peers get `node:<certificate CN>`.
+ * - A TCP call with a CA-signed member certificate and the {@link forwardedIdentityHeader} is a
+ *   member re-invoking a leader-only operator method (`Cluster.NodeRemove`, `Cluster.Backup`) for
+ *   its own caller, who was admitted there; it runs as that identity. Members are trusted with
+ *   `Internal.Submit` already, so this grants nothing new.
  *
  * @module
  */
@@ -66,6 +70,9 @@ export const socketOnlyMethods: ReadonlySet<string> = new Set([
 ]);
 
 const internalPrefix = "/jaco.v1.Internal/";
+
+/** Metadata a forwarding member sets to the identity it admitted (see module doc). */
+export const forwardedIdentityHeader = "x-jaco-forwarded-identity";
 const requestIdPattern = /^[\x21-\x7e]{1,128}$/;
 
 /**
@@ -144,6 +151,10 @@ export function admissionGate(authenticate: Authenticate): Gate {
       return { ...admission, identity: `node:${call.peerCertificate.commonName}` };
     }
     if (call.transport === "socket") return { ...admission, identity: "local" };
+    const forwardedFor = call.peerCertificate && call.metadata.get(forwardedIdentityHeader);
+    if (forwardedFor && !socketOnlyMethods.has(call.path)) {
+      return { ...admission, identity: forwardedFor };
+    }
     if (socketOnlyMethods.has(call.path)) {
       throw new JacoError(
         "privilege_denied",

@@ -112,6 +112,27 @@ Deno.test("admissionGate() requires a peer certificate for Internal.* on every t
   assert.deepEqual(await gate(inbound(path, { peerCertificate }), {}), { identity: "node:node-b" });
 });
 
+Deno.test("admissionGate() admits a member forwarding for its caller only with a member certificate", async () => {
+  const gate = admissionGate(fakeAuthenticate);
+  const path = "/jaco.v1.Cluster/NodeRemove";
+  const forwarded = new Headers({ "x-jaco-forwarded-identity": "alice" });
+  const peerCertificate = { fingerprint: "AA:BB", commonName: "node-b" };
+  assert.deepEqual(await gate(inbound(path, { peerCertificate, metadata: forwarded }), {}), {
+    identity: "alice",
+  });
+  // Without a CA-signed member certificate the header is ignored: a token is still needed.
+  assert.match(
+    await refusal(() => gate(inbound(path, { metadata: forwarded }), {})),
+    /^token_invalid/,
+  );
+  assert.match(
+    await refusal(() =>
+      gate(inbound("/jaco.v1.Cluster/Init", { peerCertificate, metadata: forwarded }), {})
+    ),
+    /^privilege_denied/,
+  );
+});
+
 Deno.test("standardGates() runs the init gate before admission", async () => {
   const gates = standardGates({ isInitialized: () => false, authenticate: fakeAuthenticate });
   // No token at all: the pre-init refusal wins, as in auth-and-config.md §5.
