@@ -11,7 +11,12 @@
  */
 import { ReplicaState } from "../proto/mod.ts";
 import type { ContainerEngine } from "./engine.ts";
-import { classifyContainer, type HealthReport, isTransition } from "./health.ts";
+import {
+  classifyContainer,
+  type HealthReport,
+  isTransition,
+  runningPollsWithoutHealthcheck,
+} from "./health.ts";
 
 /** Options of a {@link HealthWatcher}. */
 export interface HealthWatcherOptions {
@@ -20,6 +25,12 @@ export interface HealthWatcherOptions {
   containerId: string;
   /** Called on every transition (the first poll is one); awaited before the next poll. */
   onTransition(report: HealthReport, previous: HealthReport | undefined): void | Promise<void>;
+  /**
+   * The last report already written for this container (e.g. read back from the replicated
+   * state after a daemon restart): the first poll is compared with it, and a `running` seed
+   * counts as a finished warm-up, so a restart does not flip running → pending → running.
+   */
+  seed?: HealthReport;
   /** Poll interval until running (default 1000 ms). */
   pendingIntervalMs?: number;
   /** Poll interval while running (default 5000 ms). */
@@ -42,6 +53,10 @@ export class HealthWatcher {
     this.#options = options;
     this.replicaId = options.replicaId;
     this.containerId = options.containerId;
+    this.#last = options.seed;
+    if (options.seed?.state === ReplicaState.REPLICA_STATE_RUNNING) {
+      this.#consecutiveRunning = runningPollsWithoutHealthcheck;
+    }
   }
 
   /** The last classification (undefined before the first poll). */

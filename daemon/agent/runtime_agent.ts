@@ -107,6 +107,11 @@ export class RuntimeAgent {
     return this.#publisher.written;
   }
 
+  /** Health polls made for a replica's current container (0 when none is watched). */
+  watcherPolls(replicaId: string): number {
+    return this.#watchers.get(replicaId)?.polls ?? 0;
+  }
+
   /** Starts the loop (idempotent). */
   start(): void {
     this.#run ??= this.#main().catch((error) => {
@@ -322,7 +327,17 @@ export class RuntimeAgent {
     const current = this.#watchers.get(replicaId);
     if (current?.containerId === containerId) return;
     current?.stop();
+    const observed = this.#options.state.view().replicaObserved(replicaId);
+    const seed = observed?.containerId === containerId && observed.host === this.#options.nodeName
+      ? {
+        state: observed.state,
+        code: observed.code,
+        message: observed.message,
+        details: observed.details,
+      }
+      : undefined;
     const watcher = new HealthWatcher({
+      seed,
       engine: this.#options.engine,
       replicaId,
       containerId,
