@@ -47,6 +47,8 @@ export interface ContainerSpecInput {
   compose: ComposeProject;
   /** Compose service name. */
   service: string;
+  /** Node creating the container (`jaco.host`). */
+  host: string;
   /** Replica id (container name `jaco_<id>`). */
   replicaId: string;
   /** Replica index. */
@@ -128,6 +130,7 @@ function labelsOf(input: ContainerSpecInput, service: Record<string, unknown>) {
     [JacoLabel.replicaIndex]: String(input.replicaIndex),
     [JacoLabel.raftIndex]: String(input.raftIndex),
     [JacoLabel.specHash]: input.specHash,
+    [JacoLabel.host]: input.host,
   };
 }
 
@@ -175,7 +178,7 @@ function networkingOf(input: ContainerSpecInput, service: Record<string, unknown
  * @example
  * ```ts
  * const { spec } = containerSpecOf({
- *   clusterId, deployment: "shop", compose, service: "web", replicaId: "shop-web-0",
+ *   clusterId, deployment: "shop", compose, service: "web", host: "n1", replicaId: "shop-web-0",
  *   replicaIndex: 0, raftIndex: 42, specHash, networks: [],
  * });
  * spec.name; // "jaco_shop-web-0"

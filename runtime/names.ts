@@ -4,7 +4,9 @@
  *
  * Decisions where the spec is silent: networks and volumes carry `jaco.cluster_id` and
  * `jaco.deployment` (plus `jaco.network` / `jaco.volume`) so they can be found by label; the
- * container also carries `jaco.spec_hash` (the brief's addition to manifests.md §2.9).
+ * container also carries `jaco.spec_hash` (the brief's addition to manifests.md §2.9) and
+ * `jaco.host` (the node that created it), so the orphan sweep of one node never touches another
+ * node's containers when several nodes share one Docker engine (local multi-daemon tests).
  *
  * @module
  */
@@ -18,6 +20,7 @@ export const JacoLabel = {
   replicaIndex: "jaco.replica_index",
   raftIndex: "jaco.raft_index",
   specHash: "jaco.spec_hash",
+  host: "jaco.host",
   network: "jaco.network",
   volume: "jaco.volume",
 } as const;

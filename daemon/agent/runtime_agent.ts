@@ -310,6 +310,7 @@ export class RuntimeAgent {
       const containers = await engine.listContainers({
         [JacoLabel.clusterId]: clusterId,
         [JacoLabel.replicaId]: replicaId,
+        [JacoLabel.host]: this.#options.nodeName,
       });
       for (const container of containers) {
         await engine.stopContainer(container.Id);
@@ -374,7 +375,10 @@ export class RuntimeAgent {
     }
     let containers;
     try {
-      containers = await this.#options.engine.listContainers({ [JacoLabel.clusterId]: clusterId });
+      containers = await this.#options.engine.listContainers({
+        [JacoLabel.clusterId]: clusterId,
+        [JacoLabel.host]: this.#options.nodeName,
+      });
     } catch (error) {
       this.#options.log.warn("orphan sweep failed", { error: (error as Error).message });
       return;

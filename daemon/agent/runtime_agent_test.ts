@@ -191,7 +191,12 @@ Deno.test({
     });
 
     await t.step("orphans are reclaimed by label, unlabelled replicas left alone", async () => {
-      const labels = ["--label", `${JacoLabel.clusterId}=${clusterId}`];
+      const labels = [
+        "--label",
+        `${JacoLabel.clusterId}=${clusterId}`,
+        "--label",
+        `${JacoLabel.host}=n1`,
+      ];
       await host.docker([
         "run",
         "-d",

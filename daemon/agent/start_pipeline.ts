@@ -146,6 +146,7 @@ async function runPipeline(
     deployment: deployment.name,
     compose,
     service: desired.service,
+    host: nodeName,
     replicaId: desired.id,
     replicaIndex: desired.index,
     raftIndex: desired.raftIndex,
@@ -182,6 +183,7 @@ async function runPipeline(
   const existing = await engine.listContainers({
     [JacoLabel.clusterId]: clusterId,
     [JacoLabel.replicaId]: desired.id,
+    [JacoLabel.host]: nodeName,
   });
   const current = existing.filter((c) =>
     c.Labels[JacoLabel.raftIndex] === String(desired.raftIndex)

@@ -15,6 +15,7 @@ import type { RaftDriver } from "../../raft/mod.ts";
 import type { ClusterState } from "../../state/mod.ts";
 import type { DaemonConfig } from "../config.ts";
 import type { DaemonLogger } from "./log.ts";
+import { startRuntimeAgent } from "../agent/mod.ts";
 
 /** What a member loop gets from the daemon. */
 export interface MemberContext {
@@ -48,7 +49,9 @@ export type MemberLoopFactory = (context: MemberContext) => MemberLoop;
 /**
  * The loops, in start order. Add one line per feature (keep the list short and flat).
  */
-export const memberLoops: readonly { name: string; start: MemberLoopFactory }[] = [];
+export const memberLoops: readonly { name: string; start: MemberLoopFactory }[] = [
+  { name: "runtime", start: startRuntimeAgent },
+];
 
 /** Starts every loop of {@link memberLoops}; a loop that throws at start is logged and skipped. */
 export function startMemberLoops(
