@@ -86,7 +86,7 @@ healthcheck:
     { Test: ["NONE"] },
   );
   assert.deepEqual(
-    specOf(indent("image: x\nhealthcheck: {test: [CMD, "true"]}")).spec.Healthcheck,
+    specOf(indent("image: x\nhealthcheck: {test: [CMD, 'true']}")).spec.Healthcheck,
     { Test: ["CMD", "true"] },
   );
 });
