@@ -16,6 +16,7 @@ import type { ClusterState } from "../../state/mod.ts";
 import type { DaemonConfig } from "../config.ts";
 import type { DaemonLogger } from "./log.ts";
 import { startRuntimeAgent } from "../agent/mod.ts";
+import { startSchedulerLoop } from "../scheduling/mod.ts";
 
 /** What a member loop gets from the daemon. */
 export interface MemberContext {
@@ -51,6 +52,7 @@ export type MemberLoopFactory = (context: MemberContext) => MemberLoop;
  */
 export const memberLoops: readonly { name: string; start: MemberLoopFactory }[] = [
   { name: "runtime", start: startRuntimeAgent },
+  { name: "scheduler", start: (context) => startSchedulerLoop(context) },
 ];
 
 /** Starts every loop of {@link memberLoops}; a loop that throws at start is logged and skipped. */
