@@ -8,7 +8,11 @@
  *   index, so it is exactly the state at `snapshot_index` without forcing a raft compaction.
  * - `snapshot_term` is the leader's current term: the driver does not expose the term of the
  *   entry at the applied index, and a restore only needs a term no older than that entry's.
- * - A follower answers `no_leader` naming the leader (no forwarding of streams yet).
+ * - A follower re-invokes `Cluster.Backup` on the leader and relays its stream (`node.ts` via
+ *   `onLeaderStream`), so a follower's socket and `--server <follower>` work; the leader audits
+ *   the caller the follower admitted. The relay's deadline is the CLI's 5 min.
+ * - Called on a non-leader directly (a forwarded call that lost the leadership race) it is
+ *   `no_leader` naming the leader.
  *
  * @module
  */
@@ -17,6 +21,9 @@ import { JacoError } from "../../proto/errors.ts";
 import type { RaftStatus } from "../../raft/mod.ts";
 import type { ClusterState } from "../../state/mod.ts";
 import { chunkArchive, formatRfc3339Utc, writeBackupArchive } from "../backup/mod.ts";
+
+/** Deadline of a backup relayed by a follower (the CLI's, cli.md §1.5). */
+export const backupForwardDeadlineMs = 5 * 60_000;
 
 /** What {@link takeBackup} needs; late-bound because raft starts after the API. */
 export interface BackupDeps {

@@ -17,7 +17,7 @@
  * @module
  */
 import tls from "node:tls";
-import { type ChannelCredentials, Client, type ServiceError } from "@grpc/grpc-js";
+import { type ChannelCredentials, Client, Metadata, type ServiceError } from "@grpc/grpc-js";
 import {
   errorFromGrpcStatus,
   methodByPath,
@@ -77,11 +77,18 @@ export class LeaderRpcClient {
   }
 
   /**
-   * Calls unary `path` (a `/jaco.v1.<Service>/<Method>` path) on `address`.
+   * Calls unary `path` (a `/jaco.v1.<Service>/<Method>` path) on `address`. `options.identity`
+   * is sent as `x-jaco-forwarded-identity` (an operator call re-invoked for its caller; see
+   * `daemon/api/gates.ts`); `options.deadlineMs` replaces the 10 s default.
    *
    * @throws {JacoError} the leader's typed error, or `no_leader` when it cannot be reached
    */
-  call<Response>(address: string, path: string, request: unknown): Promise<Response> {
+  call<Response>(
+    address: string,
+    path: string,
+    request: unknown,
+    options: ForwardOptions = {},
+  ): Promise<Response> {
     const method = methodByPath(path);
     if (!method) return Promise.reject(new Error(`unknown method ${path}`));
     let client: Client;
@@ -96,13 +103,46 @@ export class LeaderRpcClient {
         method.grpc.requestSerialize,
         method.grpc.responseDeserialize,
         request,
-        { deadline: Date.now() + forwardDeadlineMs },
+        metadataOf(options),
+        { deadline: Date.now() + (options.deadlineMs ?? forwardDeadlineMs) },
         (error: ServiceError | null, response?: unknown) => {
           if (!error) resolve(response as Response);
           else reject(failureOf(error, address));
         },
       );
     });
+  }
+
+  /**
+   * Calls server-streaming `path` on `address` and yields its messages; breaking out of the
+   * loop cancels the call. Options as {@link LeaderRpcClient.call}.
+   *
+   * @throws {JacoError} the leader's typed error, or `no_leader` when it cannot be reached
+   */
+  async *stream<Message>(
+    address: string,
+    path: string,
+    request: unknown,
+    options: ForwardOptions = {},
+  ): AsyncIterable<Message> {
+    const method = methodByPath(path);
+    if (!method) throw new Error(`unknown method ${path}`);
+    const call = this.#client(address).makeServerStreamRequest(
+      method.path,
+      method.grpc.requestSerialize,
+      method.grpc.responseDeserialize,
+      request,
+      metadataOf(options),
+      { deadline: Date.now() + (options.deadlineMs ?? forwardDeadlineMs) },
+    );
+    try {
+      for await (const message of call) yield message as Message;
+    } catch (error) {
+      const status = error as ServiceError;
+      throw typeof status?.code === "number" ? failureOf(status, address) : error;
+    } finally {
+      call.cancel();
+    }
   }
 
   /** Closes every channel. */
@@ -127,6 +167,20 @@ export class LeaderRpcClient {
     this.#clients.set(address, client);
     return client;
   }
+}
+
+/** Per-call options of {@link LeaderRpcClient}. */
+export interface ForwardOptions {
+  /** The caller's identity, re-asserted to the leader (`x-jaco-forwarded-identity`). */
+  identity?: string;
+  /** Deadline of the call / whole stream (default {@link forwardDeadlineMs}). */
+  deadlineMs?: number;
+}
+
+function metadataOf(options: ForwardOptions): Metadata {
+  const metadata = new Metadata();
+  if (options.identity) metadata.set("x-jaco-forwarded-identity", options.identity);
+  return metadata;
 }
 
 /** A status without a JACO envelope means the leader was not reached: retryable `no_leader`. */

@@ -13,6 +13,12 @@
  *   certificate (`LeaderRpcClient` in `forward.ts`). `NodeJoin` is unauthenticated (the join token in
  *   the body is the credential), so no caller identity has to be carried.
  *
+ * - Operator methods whose work must happen on the leader (`Cluster.NodeRemove`, and the stream
+ *   `Cluster.Backup` via {@link onLeaderStream}) are re-invoked the same way, with the identity
+ *   the follower admitted sent as `x-jaco-forwarded-identity`: the leader admits it from a member
+ *   certificate (`daemon/api/gates.ts`), so a socket caller (`local`) and a token caller both
+ *   work on any member and the leader audits the real caller.
+ *
  * Decisions where the spec is silent (the reference answered `no_leader` on followers):
  * - A call that reached a member through a forward (it carries a CA-verified member
  *   certificate) is never forwarded again: a non-leader answers `no_leader` (retryable), so two
@@ -26,12 +32,24 @@ import { JacoError } from "../../proto/errors.ts";
 import type { StateView } from "../../state/mod.ts";
 import { leaderGrpcAddress } from "./submit.ts";
 
-/** Re-invokes one unary method on the leader at `address`; resolves with its response. */
+/**
+ * Re-invokes one unary method on the leader at `address`; resolves with its response.
+ * `options.identity` re-asserts an operator caller's identity (`x-jaco-forwarded-identity`).
+ */
 export type CallLeader = <Response>(
   address: string,
   path: string,
   request: unknown,
+  options?: { identity?: string; deadlineMs?: number },
 ) => Promise<Response>;
+
+/** Re-invokes one server-streaming method on the leader at `address`. */
+export type StreamLeader = <Message>(
+  address: string,
+  path: string,
+  request: unknown,
+  options?: { identity?: string; deadlineMs?: number },
+) => AsyncIterable<Message>;
 
 /** What {@link onLeader} needs from the node. */
 export interface LeaderForwardDeps {
@@ -47,6 +65,19 @@ export interface LeaderForwardDeps {
 export interface ForwardOrigin {
   /** True when the caller presented a CA-signed member certificate (a forwarded call). */
   fromMember: boolean;
+  /**
+   * The admitted caller of an operator method, re-asserted to the leader so it runs (and is
+   * audited) as that identity; absent for unauthenticated methods (`NodeJoin`).
+   */
+  identity?: string;
+  /** Deadline of the forwarded call (default the client's 10 s). */
+  deadlineMs?: number;
+}
+
+/** What {@link onLeaderStream} needs from the node. */
+export interface LeaderStreamDeps extends Omit<LeaderForwardDeps, "call"> {
+  /** The member → leader stream. */
+  stream: StreamLeader;
 }
 
 /**
@@ -79,8 +110,44 @@ export function onLeader<Response>(
   }
   try {
     const address = leaderGrpcAddress(status.leader, deps.view());
-    return deps.call<Response>(address, target.path, target.request);
+    return deps.call<Response>(address, target.path, target.request, forwardOptions(target.origin));
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+function forwardOptions(origin: ForwardOrigin): { identity?: string; deadlineMs?: number } {
+  return { identity: origin.identity, deadlineMs: origin.deadlineMs };
+}
+
+/**
+ * The streaming twin of {@link onLeader} (`Cluster.Backup`): yields `local()` on the leader, the
+ * leader's stream of `path` on a follower.
+ *
+ * @throws {JacoError} as {@link onLeader}
+ */
+export async function* onLeaderStream<Message>(
+  deps: LeaderStreamDeps,
+  target: { path: string; request: unknown; origin: ForwardOrigin },
+  local: () => AsyncIterable<Message>,
+): AsyncIterable<Message> {
+  const raft = deps.raft();
+  if (!raft) throw new JacoError("raft_unavailable", "raft is not open");
+  const status = raft.status();
+  if (status.role === "leader") {
+    yield* local();
+    return;
+  }
+  if (target.origin.fromMember) {
+    throw new JacoError(
+      "no_leader",
+      "this member is not the raft leader; a forwarded call stops here",
+      {
+        leader: status.leader,
+        reason: "not_leader",
+      },
+    );
+  }
+  const address = leaderGrpcAddress(status.leader, deps.view());
+  yield* deps.stream<Message>(address, target.path, target.request, forwardOptions(target.origin));
 }

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { isJacoError } from "../../proto/errors.ts";
-import { type CallLeader, type LeaderForwardDeps, onLeader } from "./leader_forward.ts";
+import {
+  type CallLeader,
+  type LeaderForwardDeps,
+  onLeader,
+  onLeaderStream,
+  type StreamLeader,
+} from "./leader_forward.ts";
 
 interface Recorded {
   address: string;
@@ -95,5 +101,67 @@ Deno.test("onLeader() is raft_unavailable before the node is in a cluster", asyn
   await assert.rejects(
     onLeader(d, target, () => Promise.resolve({})),
     (error) => isJacoError(error) && error.code === "raft_unavailable",
+  );
+});
+
+Deno.test("onLeader() re-asserts the admitted operator identity and deadline to the leader", async () => {
+  const seen: unknown[] = [];
+  const { deps: d } = deps("follower", "node-1");
+  const call: CallLeader = <Response>(_a: string, _p: string, _r: unknown, options?: unknown) => {
+    seen.push(options);
+    return Promise.resolve({} as Response);
+  };
+  await onLeader({ ...d, call }, {
+    path: "/jaco.v1.Cluster/NodeRemove",
+    request: { hostname: "node-3" },
+    origin: { fromMember: false, identity: "alice", deadlineMs: 600_000 },
+  }, () => Promise.resolve({}));
+  assert.deepEqual(seen, [{ identity: "alice", deadlineMs: 600_000 }]);
+});
+
+async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of stream) items.push(item);
+  return items;
+}
+
+Deno.test("onLeaderStream() yields the local stream on the leader and the leader's from a follower", async () => {
+  const streamed: unknown[] = [];
+  const stream: StreamLeader = async function* <Message>(
+    address: string,
+    path: string,
+    _request: unknown,
+    options?: unknown,
+  ) {
+    streamed.push({ address, path, options });
+    yield "remote-1" as Message;
+    yield "remote-2" as Message;
+  };
+  async function* local() {
+    yield "local";
+  }
+  const backup = {
+    path: "/jaco.v1.Cluster/Backup",
+    request: {},
+    origin: { fromMember: false, identity: "local" },
+  };
+  const leader = deps("leader", "node-1").deps;
+  assert.deepEqual(await collect(onLeaderStream({ ...leader, stream }, backup, local)), ["local"]);
+  const follower = deps("follower", "node-1").deps;
+  assert.deepEqual(await collect(onLeaderStream({ ...follower, stream }, backup, local)), [
+    "remote-1",
+    "remote-2",
+  ]);
+  assert.deepEqual(streamed, [{
+    address: "127.0.0.1:7001",
+    path: "/jaco.v1.Cluster/Backup",
+    options: { identity: "local", deadlineMs: undefined },
+  }]);
+  await assert.rejects(
+    collect(onLeaderStream({ ...follower, stream }, {
+      ...backup,
+      origin: { fromMember: true },
+    }, local)),
+    { code: "no_leader" },
   );
 });

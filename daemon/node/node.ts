@@ -26,12 +26,15 @@ import {
   type ClusterStatusResponse,
   Command,
   type IssueJoinTokenResponse,
+  type NodeRemoveRequest,
+  type NodeRemoveResponse,
   SubmitResponse,
 } from "../../proto/mod.ts";
 import { JacoError } from "../../proto/errors.ts";
 import type { RaftDriver } from "../../raft/mod.ts";
 import { ClusterState } from "../../state/mod.ts";
 import {
+  type CallContext,
   createDispatcher,
   createGrpcServer,
   createLocalApp,
@@ -69,13 +72,20 @@ import { readJoinRecord, writeJoinRecord } from "./join_record.ts";
 import { startVoters, type VoterRunner } from "./voters.ts";
 import { type MemberLoop, startMemberLoops } from "./member_loops.ts";
 import { LeaderRpcClient, PeerSubmitClient } from "./forward.ts";
-import { onLeader } from "./leader_forward.ts";
-import { type CommandSubmitter, createSubmitter, submitOnLeader } from "./submit.ts";
+import { onLeader, onLeaderStream } from "./leader_forward.ts";
+import { NODE_REMOVE_CALL_DEADLINE_MS, nodeRemove } from "./node_remove.ts";
+import { abortableSleep } from "./node_remove_drain.ts";
+import {
+  type CommandSubmitter,
+  createSubmitter,
+  leaderGrpcAddress,
+  submitOnLeader,
+} from "./submit.ts";
 import { issueToken, listTokens, revokeToken, type TokenDeps } from "./tokens.ts";
 import { nodeList } from "./node_list.ts";
 import { auditQueryHandler } from "./audit_handler.ts";
 import { publishGrpcAddress } from "./self_publish.ts";
-import { takeBackup } from "./backup.ts";
+import { backupForwardDeadlineMs, takeBackup } from "./backup.ts";
 import { completeRestore } from "./restore_boot.ts";
 import { RESTORE_MARKER_FILE } from "../backup/mod.ts";
 import { deployHandlers, PeerLogsClient } from "../deploy/mod.ts";
@@ -389,6 +399,44 @@ export class JacoNode {
   }
 
   /**
+   * `Cluster.NodeRemove` (`node_remove.ts`) on the leader; a follower re-invokes it there as the
+   * caller. When the leader removes itself it hands leadership away and re-invokes the call on
+   * its successor.
+   */
+  #nodeRemove(request: NodeRemoveRequest, call: CallContext): Promise<NodeRemoveResponse> {
+    const path = "/jaco.v1.Cluster/NodeRemove";
+    const options = { identity: call.identity, deadlineMs: NODE_REMOVE_CALL_DEADLINE_MS };
+    const view = () => this.#state.view();
+    return onLeader({
+      raft: () => this.#raft,
+      view,
+      call: (address, method, body, forward) =>
+        this.#leaderRpc.call(address, method, body, forward),
+    }, {
+      path,
+      request,
+      origin: { fromMember: call.peerCertificate !== undefined, ...options },
+    }, async () => {
+      const outcome = await nodeRemove(
+        {
+          raft: this.#raft!,
+          view,
+          submit: (payload, identity) => this.#submitter.submit(payload, identity),
+          kick: () => this.#voters?.kick(),
+          now: () => Date.now(),
+          sleep: abortableSleep,
+        },
+        request,
+        call.identity,
+        call.signal,
+      );
+      if ("done" in outcome) return outcome.done;
+      const address = leaderGrpcAddress(outcome.handedOffTo, view());
+      return await this.#leaderRpc.call<NodeRemoveResponse>(address, path, request, options);
+    });
+  }
+
+  /**
    * Runs the voter reconciler on this member (it acts only while this member leads) and the
    * member loops of `member_loops.ts`.
    */
@@ -550,17 +598,32 @@ export class JacoNode {
             now: this.#o.now ?? (() => new Date()),
             random: this.#o.random,
           }, request)),
-      "/jaco.v1.Cluster/Backup": (_request, call) =>
-        takeBackup({
-          self: this.#o.config.nodeName,
-          raftStatus: () => this.#raft?.status(),
-          state: () => this.#state,
-          raftAddress: formatHostPort(this.#o.addresses.clusterAddr),
-          jacoVersion: denoConfig.version,
-          submit: (payload, identity) => this.#submitter.submit(payload, identity),
-          now: this.#o.now ?? (() => new Date()),
-          warn: (message, attributes) => this.#o.log.warn(message, attributes),
-        }, call.identity),
+      "/jaco.v1.Cluster/Backup": (request, call) =>
+        onLeaderStream({
+          raft: () => this.#raft,
+          view: () => this.#state.view(),
+          stream: (address, path, body, options) =>
+            this.#leaderRpc.stream(address, path, body, options),
+        }, {
+          path: "/jaco.v1.Cluster/Backup",
+          request,
+          origin: {
+            fromMember: call.peerCertificate !== undefined,
+            identity: call.identity,
+            deadlineMs: backupForwardDeadlineMs,
+          },
+        }, () =>
+          takeBackup({
+            self: this.#o.config.nodeName,
+            raftStatus: () => this.#raft?.status(),
+            state: () => this.#state,
+            raftAddress: formatHostPort(this.#o.addresses.clusterAddr),
+            jacoVersion: denoConfig.version,
+            submit: (payload, identity) => this.#submitter.submit(payload, identity),
+            now: this.#o.now ?? (() => new Date()),
+            warn: (message, attributes) => this.#o.log.warn(message, attributes),
+          }, call.identity)),
+      "/jaco.v1.Cluster/NodeRemove": (request, call) => this.#nodeRemove(request, call),
       "/jaco.v1.Cluster/NodeList": () => Promise.resolve(nodeList(this.#state.view())),
       "/jaco.v1.Tokens/Issue": (request, call) => issueToken(request, call.identity, tokens),
       "/jaco.v1.Tokens/Revoke": (request, call) => revokeToken(request, call.identity, tokens),
