@@ -29,6 +29,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./node_join.ts")).nodeJoinCommand,
   },
   {
+    path: ["node", "remove"],
+    summary: "Drain and remove a node from the cluster",
+    load: async () => (await import("./node_remove.ts")).nodeRemoveCommand,
+  },
+  {
     path: ["node", "list"],
     summary: "List the cluster's nodes",
     load: async () => (await import("./node_list.ts")).nodeListCommand,
