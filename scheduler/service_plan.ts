@@ -66,6 +66,10 @@ class ServicePlanner {
   /** Pinned replicas on dead hosts: kept, not running. */
   readonly #stranded: ReplicaDesired[] = [];
   #created = 0;
+  /** Records of the service after this pass's writes so far. */
+  #total = 0;
+  /** Of which observed running on a live host. */
+  #running = 0;
 
   constructor(pass: Pass, deployment: Deployment, spec: ServiceSpec, generation: Generation) {
     this.#pass = pass;
@@ -114,7 +118,6 @@ class ServicePlanner {
     }
     const blocked = this.#place(wanted);
     if (blocked) reasons.push(blocked);
-    else this.#retire(wanted);
     return reasons.length > 0 ? reasons.join("; ") : undefined;
   }
 
@@ -140,23 +143,31 @@ class ServicePlanner {
       good++;
     }
     const rolling = this.#bad.filter((bad) => !bad.migrating);
-    const rollingRunning = rolling.filter((bad) => pass.isRunning(bad.replica));
-    const immediate = Math.max(0, wanted - good - rollingRunning.length);
+    const rollingRunning = rolling.filter((bad) => pass.isRunning(bad.replica)).length;
+    const immediate = Math.max(0, wanted - good - rollingRunning);
     for (let i = 0; i < immediate; i++) {
       if (!this.#create()) return this.#noHost();
       good++;
     }
+    this.#total = good + this.#bad.length;
+    this.#running = [...this.#good, ...this.#bad.map((bad) => bad.replica)]
+      .filter((replica) => pass.isRunning(replica)).length;
+    const kept = this.#retireBad(wanted);
     const roll = decideRoll(pass, this.#deployment, this.#spec.name, rolling.length);
     if (roll.allowed && immediate === 0 && good < wanted && this.#settled()) {
-      if (!this.#create(rollingRunning[0]?.replica.host)) return this.#noHost();
+      const next = kept.find((bad) => !bad.migrating && pass.isRunning(bad.replica));
+      if (!this.#create(next?.replica.host)) return this.#noHost();
       good++;
+      this.#total++;
     }
     if (
       this.#mode === Mode.PLACEMENT_MODE_SPREAD && this.#bad.length === 0 && this.#created === 0 &&
       good === wanted && this.#settled() && this.#uneven()
     ) {
       this.#create();
+      this.#total++;
     }
+    this.#retireSurplus(wanted);
     return undefined;
   }
 
@@ -203,37 +214,46 @@ class ServicePlanner {
     return true;
   }
 
-  /** Removes surplus good replicas and replaced bad ones (see module doc). */
-  #retire(wanted: number): void {
-    const pass = this.#pass;
-    const good = [...this.#good];
-    let total = good.length + this.#stranded.length + this.#bad.length + this.#created;
-    let running = [...good, ...this.#bad.map((bad) => bad.replica)]
-      .filter((replica) => pass.isRunning(replica)).length;
-    const canRemove = (replica: ReplicaDesired): boolean => {
-      if (total - 1 < wanted) return false;
-      if (pass.isRunning(replica)) {
-        if (running - 1 < wanted) return false;
-        running--;
-      }
-      total--;
-      return true;
-    };
-    const surplus = good.length + this.#stranded.length + this.#created - wanted;
-    let removed = 0;
-    for (const replica of this.#surplusOrder(good)) {
-      if (removed >= surplus) break;
-      if (!canRemove(replica)) continue;
-      pass.remove(replica);
-      bump(this.#counts, replica.host, -1);
-      removed++;
+  /** True when removing `replica` keeps the record and running counts at `wanted`; counts it. */
+  #canRemove(replica: ReplicaDesired, wanted: number): boolean {
+    if (this.#total - 1 < wanted) return false;
+    if (this.#pass.isRunning(replica)) {
+      if (this.#running - 1 < wanted) return false;
+      this.#running--;
     }
+    this.#total--;
+    return true;
+  }
+
+  /** Removes replaced bad replicas (not running first, migrating first, lowest index first). */
+  #retireBad(wanted: number): { replica: ReplicaDesired; migrating: boolean }[] {
+    const pass = this.#pass;
     const order = [...this.#bad].sort((a, b) =>
       Number(pass.isRunning(a.replica)) - Number(pass.isRunning(b.replica)) ||
       Number(b.migrating) - Number(a.migrating) || a.replica.index - b.replica.index
     );
-    for (const { replica } of order) {
-      if (canRemove(replica)) pass.remove(replica);
+    const kept = [];
+    for (const bad of order) {
+      if (!this.#canRemove(bad.replica, wanted)) {
+        kept.push(bad);
+        continue;
+      }
+      pass.remove(bad.replica);
+      bump(this.#counts, bad.replica.host, -1);
+    }
+    return kept.sort((a, b) => a.replica.index - b.replica.index);
+  }
+
+  /** Removes good replicas beyond `wanted` (see module doc). */
+  #retireSurplus(wanted: number): void {
+    const surplus = this.#good.length + this.#stranded.length + this.#created - wanted;
+    let removed = 0;
+    for (const replica of this.#surplusOrder([...this.#good])) {
+      if (removed >= surplus) break;
+      if (!this.#canRemove(replica, wanted)) continue;
+      this.#pass.remove(replica);
+      bump(this.#counts, replica.host, -1);
+      removed++;
     }
   }
 
