@@ -20,6 +20,7 @@ export {
   type RuntimeLogLine,
 } from "./logs.ts";
 export { PeerLogsClient } from "./peer_logs.ts";
+export { runtimeLogReader } from "./runtime_logs.ts";
 export { getReplicas, getRoute, readyHealthAgeMs } from "./read_outs.ts";
 export { deleteDeployment, rollbackDeployment } from "./rollback_delete.ts";
 export { deployStatus } from "./status.ts";

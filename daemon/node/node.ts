@@ -88,7 +88,7 @@ import { publishGrpcAddress } from "./self_publish.ts";
 import { backupForwardDeadlineMs, takeBackup } from "./backup.ts";
 import { completeRestore } from "./restore_boot.ts";
 import { RESTORE_MARKER_FILE } from "../backup/mod.ts";
-import { deployHandlers, PeerLogsClient } from "../deploy/mod.ts";
+import { deployHandlers, PeerLogsClient, runtimeLogReader } from "../deploy/mod.ts";
 import {
   addRegistryCredential,
   listRegistryCredentials,
@@ -636,6 +636,7 @@ export class JacoNode {
         now: this.#o.now ?? (() => new Date()),
         self: this.#o.config.nodeName,
         peerLogs: (address, request, signal) => this.#peerLogs.logs(address, request, signal),
+        readLogs: runtimeLogReader(),
       }),
       "/jaco.v1.RegistryCredentials/Add": (request, call) =>
         addRegistryCredential(request, call.identity, registry),
