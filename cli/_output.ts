@@ -24,6 +24,19 @@ export function parseOutputFormat(value: string): OutputFormat {
 }
 
 /**
+ * A command's result in the asked format: `table` is the human text as is; json/yaml render
+ * `document`, whose snake_case keys are that command's documented contract (commands with no
+ * natural result describe what they did, e.g. `{ revoked: "alice" }`).
+ */
+export async function renderResult(
+  format: OutputFormat,
+  table: string,
+  document: Record<string, unknown>,
+): Promise<string> {
+  return format === "table" ? table : await renderStructured(document, format);
+}
+
+/**
  * For commands that only print tables: refuses json/yaml before doing anything.
  *
  * @throws {UsageError} `output format "<fmt>" not implemented yet; only "table" is supported`

@@ -9,8 +9,9 @@
  * - `token list` adds a PRIVILEGED column (`yes`/`no`; the reference hid the flag): the printf
  *   becomes `%-30s %-20s %-20s %s`, so the first three columns line up exactly as before.
  * - `token list -o json|yaml` prints `{"tokens":[{identity, issued_at, revoked_at?,
- *   allows_privileged}]}` (timestamps RFC 3339 UTC, `revoked_at` omitted while active); issue and
- *   revoke print only their one line and refuse `-o json|yaml` (cli.md §1.3).
+ *   allows_privileged}]}` (timestamps RFC 3339 UTC, `revoked_at` omitted while active).
+ * - `token issue -o json|yaml` prints `{identity, token, allows_privileged}`; `token revoke`
+ *   prints `{revoked: <identity>}` (issue 4: every command honours `-o`).
  *
  * @module
  */
@@ -21,12 +22,7 @@ import {
   RevokeTokenRequest,
 } from "../proto/mod.ts";
 import type { Command, CommandContext } from "./_command.ts";
-import {
-  formatTimestamp,
-  type OutputFormat,
-  renderStructured,
-  requireTableOutput,
-} from "./_output.ts";
+import { formatTimestamp, type OutputFormat, renderResult, renderStructured } from "./_output.ts";
 import { dialDaemon } from "./_transport.ts";
 import { transportFlagSpecs } from "./_transport_flags.ts";
 import { UsageError } from "./_usage_error.ts";
@@ -65,6 +61,24 @@ export function issueIdentity(context: Pick<CommandContext, "args" | "flags">): 
   return identity;
 }
 
+/** `token issue` output: the one line, or `{identity, token, allows_privileged}`. */
+export function formatTokenIssued(
+  issued: { identity: string; token: string },
+  allowsPrivileged: boolean,
+  format: OutputFormat,
+): Promise<string> {
+  return renderResult(
+    format,
+    `Token for ${issued.identity} (save this; not recoverable): ${issued.token}\n`,
+    { identity: issued.identity, token: issued.token, allows_privileged: allowsPrivileged },
+  );
+}
+
+/** `token revoke` output: the one line, or `{revoked: <identity>}`. */
+export function formatTokenRevoked(identity: string, format: OutputFormat): Promise<string> {
+  return renderResult(format, `Revoked token for ${identity}\n`, { revoked: identity });
+}
+
 /** `jaco token issue <identity> [--allow-privileged]`. */
 export const tokenIssueCommand: Command = {
   usage: "jaco token issue <identity> [--allow-privileged] [transport flags]",
@@ -81,7 +95,6 @@ ${transportHelp}`,
   },
   args: { min: 0, max: 1 },
   async run(context) {
-    requireTableOutput(context.globals.output);
     const request = IssueTokenRequest.fromPartial({
       identity: issueIdentity(context),
       allowsPrivileged: context.flags["allow-privileged"] === true,
@@ -91,7 +104,7 @@ ${transportHelp}`,
       (client) => client.unary("Tokens", "Issue", request, { deadlineMs: tokenDeadlineMs }),
     );
     context.io.stdout(
-      `Token for ${issued.identity} (save this; not recoverable): ${issued.token}\n`,
+      await formatTokenIssued(issued, request.allowsPrivileged, context.globals.output),
     );
     return 0;
   },
@@ -106,7 +119,6 @@ ${transportHelp}`,
   flags: { ...transportFlagSpecs },
   args: { min: 1, max: 1 },
   async run(context) {
-    requireTableOutput(context.globals.output);
     const identity = context.args[0];
     await call(
       context,
@@ -115,7 +127,7 @@ ${transportHelp}`,
           deadlineMs: tokenDeadlineMs,
         }),
     );
-    context.io.stdout(`Revoked token for ${identity}\n`);
+    context.io.stdout(await formatTokenRevoked(identity, context.globals.output));
     return 0;
   },
 };

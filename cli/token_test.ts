@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ListTokensResponse } from "../proto/mod.ts";
-import { formatTokenList, issueIdentity } from "./token.ts";
+import { parse as parseYaml } from "yaml";
+import { formatTokenIssued, formatTokenList, formatTokenRevoked, issueIdentity } from "./token.ts";
 import { UsageError } from "./_usage_error.ts";
 
 const response = ListTokensResponse.fromPartial({
@@ -42,4 +43,21 @@ Deno.test("issueIdentity() takes the argument or --name and refuses a conflict o
     () => issueIdentity({ args: [], flags: {} }),
     (error) => error instanceof UsageError && error.message === 'required flag(s) "name" not set',
   );
+});
+
+Deno.test("token issue -o json|yaml prints identity, token and allows_privileged", async () => {
+  const issued = { identity: "alice", token: "ab".repeat(32) };
+  const expected = { identity: "alice", token: "ab".repeat(32), allows_privileged: true };
+  assert.equal(
+    await formatTokenIssued(issued, true, "table"),
+    `Token for alice (save this; not recoverable): ${"ab".repeat(32)}\n`,
+  );
+  assert.deepEqual(JSON.parse(await formatTokenIssued(issued, true, "json")), expected);
+  assert.deepEqual(parseYaml(await formatTokenIssued(issued, true, "yaml")), expected);
+});
+
+Deno.test("token revoke -o json|yaml prints {revoked: <identity>}", async () => {
+  assert.equal(await formatTokenRevoked("bob", "table"), "Revoked token for bob\n");
+  assert.deepEqual(JSON.parse(await formatTokenRevoked("bob", "json")), { revoked: "bob" });
+  assert.deepEqual(parseYaml(await formatTokenRevoked("bob", "yaml")), { revoked: "bob" });
 });
