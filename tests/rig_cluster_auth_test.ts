@@ -7,7 +7,8 @@
  *   on A each node refuses it (`token_revoked`) within 5 s of the revoke returning (polled;
  *   prints `rig_revoke_refused_ms_<node>`).
  * - A TCP call without a token is refused with the typed `token_invalid` (gRPC Unauthenticated,
- *   errors.md §2; the issue's "unauthenticated"), as is an unknown token.
+ *   errors.md §2; the issue's "unauthenticated"), as is an unknown token and a call that only
+ *   presents a foreign CA's client certificate.
  * - `Internal.Submit` carrying a TokenIssue command is refused without a node certificate and
  *   with a certificate of a foreign CA (`token_invalid`, reason `peer_certificate_required`), and
  *   the token never appears.
@@ -118,31 +119,6 @@ Deno.test({
       }));
       assert.ok(Math.max(...delays) < 5_000, `revocation took ${delays.join(", ")} ms`);
 
-      // Token-less and unknown-token TCP calls; a valid token as the control.
-      const operator = secretOf(
-        (await a.jaco(["token", "issue", "operator"], { check: true })).stdout,
-      );
-      const list = { kind: "grpc", address: a.grpcAddr, caPath: b.caCertPath } as const;
-      const [noToken, unknown, valid] = await Promise.all([
-        runProbe<GrpcProbeResult>(b.host, { ...list, method: "/jaco.v1.Tokens/List" }),
-        runProbe<GrpcProbeResult>(b.host, {
-          ...list,
-          method: "/jaco.v1.Tokens/List",
-          token: "0".repeat(64),
-        }),
-        runProbe<GrpcProbeResult>(b.host, {
-          ...list,
-          method: "/jaco.v1.Tokens/List",
-          token: operator,
-        }),
-      ]);
-      assert.deepEqual(valid, { ok: true });
-      for (const refused of [noToken, unknown]) {
-        assert.equal(refused.grpcCode, 16, JSON.stringify(refused)); // UNAUTHENTICATED
-        assert.equal(refused.errorCode, "token_invalid");
-        assert.equal(refused.status, "token_invalid");
-      }
-
       // Foreign CA: a certificate that claims to be B, valid for B's address.
       const foreign = await mintCa("not the jaco cluster ca");
       const impostor = await foreign.sign({
@@ -154,6 +130,38 @@ Deno.test({
       const foreignKey = `${b.host.dir}/foreign.key`;
       await Deno.writeTextFile(foreignCert, impostor.cert);
       await Deno.writeTextFile(foreignKey, impostor.key);
+
+      // Token-less, unknown-token and foreign-certificate-only TCP calls; a valid token as the
+      // control that shows the probe can succeed.
+      const operator = secretOf(
+        (await a.jaco(["token", "issue", "operator"], { check: true })).stdout,
+      );
+      const list = { kind: "grpc", address: a.grpcAddr, caPath: b.caCertPath } as const;
+      const [noToken, unknown, certOnly, valid] = await Promise.all([
+        runProbe<GrpcProbeResult>(b.host, { ...list, method: "/jaco.v1.Tokens/List" }),
+        runProbe<GrpcProbeResult>(b.host, {
+          ...list,
+          method: "/jaco.v1.Tokens/List",
+          token: "0".repeat(64),
+        }),
+        runProbe<GrpcProbeResult>(b.host, {
+          ...list,
+          method: "/jaco.v1.Tokens/List",
+          certPath: foreignCert,
+          keyPath: foreignKey,
+        }),
+        runProbe<GrpcProbeResult>(b.host, {
+          ...list,
+          method: "/jaco.v1.Tokens/List",
+          token: operator,
+        }),
+      ]);
+      assert.deepEqual(valid, { ok: true });
+      for (const refused of [noToken, unknown, certOnly]) {
+        assert.equal(refused.grpcCode, 16, JSON.stringify(refused)); // UNAUTHENTICATED
+        assert.equal(refused.errorCode, "token_invalid");
+        assert.equal(refused.status, "token_invalid");
+      }
 
       const before = await visibleState(nodes);
       const joinRecord = JSON.parse(await Deno.readTextFile(`${b.dataDir}/node/join.json`));
