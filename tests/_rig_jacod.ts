@@ -311,29 +311,49 @@ export async function leaderOf(nodes: RigJacod[], timeoutMs = 30_000): Promise<R
 }
 
 /**
- * Waits until `cluster status` on `node` lists exactly `names` as ready voters.
+ * How many voters the membership reconciler settles on for `members` servers (cluster.md §5:
+ * the largest odd number ≤ members, at most 7).
  *
- * @throws {Error} when it does not within `timeoutMs`
+ * @example
+ * voterTarget(2); // 1
+ * voterTarget(4); // 3
+ */
+export function voterTarget(members: number): number {
+  return Math.min(7, members % 2 === 1 ? members : members - 1);
+}
+
+/**
+ * Waits until `cluster status` on `node` lists exactly `names`, all ready, with
+ * {@link voterTarget}`(names.length)` voters among them. Suffrage is only reported by the
+ * leader (followers say `unknown`), so pass the leader.
+ *
+ * @throws {Error} when that does not happen within `timeoutMs`
  */
 export async function waitForReadyVoters(
   node: RigJacod,
   names: string[],
   timeoutMs = 30_000,
 ): Promise<RigClusterStatus> {
+  const expected = JSON.stringify([...names].sort());
   return await waitFor(async () => {
     const status = await node.status();
-    const ready = status.nodes
-      .filter((n) => n.status === "ready" && n.suffrage === "voter")
-      .map((n) => n.hostname)
-      .sort();
-    return JSON.stringify(ready) === JSON.stringify([...names].sort()) ? status : undefined;
-  }, { what: `${names.join(", ")} ready voters on ${node.name}`, timeoutMs, intervalMs: 200 });
+    const ready = status.nodes.filter((n) => n.status === "ready").map((n) => n.hostname).sort();
+    const voters = status.nodes.filter((n) => n.suffrage === "voter").length;
+    return JSON.stringify(ready) === expected && voters === voterTarget(names.length)
+      ? status
+      : undefined;
+  }, {
+    what: `${names.join(", ")} ready with ${voterTarget(names.length)} voters on ${node.name}`,
+    timeoutMs,
+    intervalMs: 200,
+  });
 }
 
 /**
  * Starts jacod on the first `n` hosts of `rig`, runs `cluster init` on the first, and for each
  * other one `node issue-join-token` on the first then `node join --peer <first>` on it, all
- * through the real CLI; resolves once the first node reports `n` ready voters.
+ * through the real CLI; resolves once the first node (which leads: the joiners start as
+ * nonvoters) reports the `n` members ready and {@link voterTarget}`(n)` of them voters.
  *
  * @throws {Error} when a step fails or the voters do not settle within 30 s
  */
