@@ -4,12 +4,15 @@
  * `Deploy.GetReplicas` snapshot of the deployment. Pure.
  *
  * Decisions where the spec is silent:
- * - Converged = the deployment still has the applied revision, is `active`, every non-global
- *   service has at least its desired count of desired replica records, and every desired
- *   replica is observed `running` (global services: every replica the scheduler placed).
+ * - Converged = the deployment still has the applied revision, the scheduler reports it
+ *   `active`, every non-global service has at least its desired count of replica records, and
+ *   every record is observed `running` (global services: every replica the scheduler placed).
  * - Failed = the deployment vanished or moved to another revision, is `pending` (the scheduler
- *   cannot place it; its reason is shown), or a replica is `failed` (its code and message).
- * - Anything else is in progress; the progress line lists running/desired per service.
+ *   cannot place it; its reason is shown), or a replica gave up (`failed` with
+ *   `restart_exhausted`; its code and message). A `failed` replica the scheduler still restarts
+ *   is progress, not failure: it is named in the progress line.
+ * - Anything else (incl. `degraded` while replicas start) is in progress; the progress line
+ *   lists running/desired per service and the replicas that crashed.
  *
  * @module
  */
@@ -21,6 +24,8 @@ import {
   ServiceSpec_PlacementMode,
 } from "../proto/mod.ts";
 import { detailsText, reasonText } from "./status_render.ts";
+
+const restartExhausted = "restart_exhausted";
 
 /** One judgement of the rollout. */
 export type Progress =
@@ -47,7 +52,9 @@ export function judgeProgress(
     const why = detailsText(record.statusDetails);
     return { kind: "failed", reason: `deployment is pending${why ? `: ${why}` : ""}` };
   }
-  const failed = replicas.replicas.find((r) => r.state === ReplicaState.REPLICA_STATE_FAILED);
+  const failed = replicas.replicas.find((r) =>
+    r.state === ReplicaState.REPLICA_STATE_FAILED && r.code === restartExhausted
+  );
   if (failed) {
     return {
       kind: "failed",
@@ -68,6 +75,11 @@ export function judgeProgress(
     desired += want;
     parts.push(`${service.name} ${up}/${global && mine.length === 0 ? "?" : want}`);
   }
-  const line = `${running}/${desired} replicas running (${parts.join(", ")})`;
+  const crashed = replicas.replicas.filter((r) => r.state === ReplicaState.REPLICA_STATE_FAILED)
+    .map((r) => `${r.id} failed: ${reasonText(r) || "no reason given"}`);
+  const line = [
+    `${running}/${desired} replicas running (${parts.join(", ")})`,
+    ...crashed,
+  ].join("; ");
   return complete ? { kind: "converged", line } : { kind: "progressing", line };
 }

@@ -94,7 +94,7 @@ Deno.test("judgeProgress() converges only when every desired replica runs", () =
   });
 });
 
-Deno.test("judgeProgress() fails with the reason: pending, failed replica, replaced, deleted", () => {
+Deno.test("judgeProgress() fails with the reason: pending, restart_exhausted, replaced, deleted; crashes are progress", () => {
   let s = snapshot([], {
     status: DeploymentStatus.DEPLOYMENT_STATUS_PENDING,
     statusDetails: { reason: "cannot_satisfy_host_placement" },
@@ -103,12 +103,20 @@ Deno.test("judgeProgress() fails with the reason: pending, failed replica, repla
     kind: "failed",
     reason: "deployment is pending: cannot_satisfy_host_placement",
   });
-  s = snapshot([["w1", "web", ReplicaState.REPLICA_STATE_FAILED]]);
-  s.replicas.replicas[0].code = "image_pull_failed";
-  s.replicas.replicas[0].message = "manifest unknown";
+  s = snapshot([["w1", "web", ReplicaState.REPLICA_STATE_FAILED]], {
+    status: DeploymentStatus.DEPLOYMENT_STATUS_DEGRADED,
+  });
+  s.replicas.replicas[0].code = "container_exited";
+  s.replicas.replicas[0].details = { exit_code: "2" };
+  assert.deepEqual(judgeProgress("shop", 2, s.status, s.replicas), {
+    kind: "progressing",
+    line: "0/2 replicas running (web 0/2, agent 0/?); w1 failed: container_exited (exit 2)",
+  });
+  s.replicas.replicas[0].code = "restart_exhausted";
+  s.replicas.replicas[0].message = "5 restarts in 10m";
   assert.deepEqual(judgeProgress("shop", 2, s.status, s.replicas), {
     kind: "failed",
-    reason: "replica w1 failed: image_pull_failed: manifest unknown",
+    reason: "replica w1 failed: restart_exhausted: 5 restarts in 10m (exit 2)",
   });
   s = snapshot([], { appliedRevision: 3 });
   assert.equal(

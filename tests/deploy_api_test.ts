@@ -38,6 +38,15 @@ async function jacoWithStdin(args: string[], stdin: string) {
   };
 }
 
+/** Accumulates a child's output as text while it runs. */
+function collectText(stream: ReadableStream<Uint8Array>) {
+  const result = { text: "", done: Promise.resolve() };
+  result.done = (async () => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) result.text += chunk;
+  })();
+  return result;
+}
+
 async function json(args: string[]) {
   const run = await jaco([...args, "-o", "json"]);
   assert.equal(run.code, 0, run.stderr);
@@ -74,16 +83,28 @@ Deno.test({
       assert.equal(applied.code, 0, applied.stderr);
       assert.match(applied.stdout, /\nApplied revision: 1\n$/);
 
-      const status = await pollUntil("revision 1 on a follower", async () => {
+      const watch = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", `${root}cli/main.ts`, "status", "sample", "-w", ...s1],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        env: { JACO_TOKEN: "", JACO_SERVER: "", JACO_SOCKET: "", JACO_CA_CERT: "" },
+      }).spawn();
+      const watched = collectText(watch.stdout);
+
+      // Status follows the real state: without a container engine nothing runs, so the
+      // scheduler reports the deployment degraded with a reason.
+      const status = await pollUntil("revision 1 degraded on a follower", async () => {
         const doc = await json(["status", "sample", ...s2]);
-        return doc.deployments.length === 1 ? doc : undefined;
-      }, { timeoutMs: 10_000, pollMs: 200 });
-      assert.deepEqual(status.deployments[0], {
-        name: "sample",
-        applied_revision: 1,
-        previous_revision: 0,
-        status: "active",
-      });
+        return doc.deployments[0]?.status === "degraded" ? doc : undefined;
+      }, { timeoutMs: 15_000, pollMs: 200 });
+      const [sample] = status.deployments;
+      assert.deepEqual(
+        [sample.name, sample.applied_revision, sample.previous_revision],
+        ["sample", 1, 0],
+      );
+      assert.match(sample.status_details.reason, /service "web": 0 of 2 running/);
+      assert.match(sample.status_details.replicas, /^0\/\d+ running$/);
       assert.deepEqual(status.routes.map((r: { domain: string }) => r.domain), ["web.sample.test"]);
       const detail = await json(["get", "deployment", "sample", ...s2]);
       assert.equal(detail.applied_revision, 1);
@@ -96,7 +117,7 @@ Deno.test({
         table.stdout,
         /^Deployments:\nDEPLOYMENT +REVISION +PREVIOUS +STATUS +SERVICES\n/,
       );
-      assert.match(table.stdout, /\nsample +1 +0 +ACTIVE +agent,api,db,web\n$/);
+      assert.match(table.stdout, /\nsample +1 +0 +DEGRADED +agent,api,db,web\n$/);
 
       // Revision 2 through the follower's socket: web scaled, a second route.
       await Deno.writeTextFile(
@@ -120,6 +141,25 @@ Deno.test({
         "api.sample.test",
         "web.sample.test",
       ]);
+
+      await pollUntil(
+        "status -w re-prints revision 2",
+        () =>
+          Promise.resolve(
+            /\n---\nDeployments:\n.*\nsample +2 +1 +[A-Z]+/.test(watched.text) || undefined,
+          ),
+        {
+          timeoutMs: 15_000,
+          pollMs: 200,
+        },
+      );
+      watch.kill("SIGINT");
+      assert.equal((await watch.status).code, 0);
+      await watched.done;
+      assert.match(
+        watched.text,
+        /^Deployments:\nDEPLOYMENT +REVISION +PREVIOUS +STATUS +DETAILS\nsample +1 +0 +[A-Z]+/,
+      );
 
       const rolled = await jaco(["rollback", "sample", ...s1]);
       assert.equal(rolled.code, 0, rolled.stderr);
@@ -202,6 +242,26 @@ Deno.test({
       const logout = await jaco(["registry", "logout", "ghcr.io/acme", ...s1]);
       assert.equal(logout.stdout, "Removed credential for ghcr.io/acme\n");
 
+      // Without a container engine the revision cannot converge: apply waits, then exits 1.
+      await Deno.writeTextFile(`${work}/prog.yaml`, "deployment: prog\n");
+      await Deno.writeTextFile(
+        `${work}/prog-compose.yml`,
+        "services:\n  x:\n    image: jaco-test/busybox:1\n    pull_policy: never\n",
+      );
+      const progress = await jaco([
+        "apply",
+        `${work}/prog.yaml`,
+        "--compose",
+        `${work}/prog-compose.yml`,
+        "--timeout",
+        "3s",
+        ...s1,
+      ]);
+      assert.equal(progress.code, 1, progress.stdout);
+      assert.match(progress.stdout, /^\+ service x\nApplied revision: 1\n/);
+      assert.match(progress.stderr, /^revision 1 (failed: .+|did not converge within 3s: .+)\n$/);
+      assert.equal((await jaco(["delete", "prog", ...s1])).code, 0);
+
       const deleted = await jaco(["delete", "sample", ...s2]);
       assert.equal(deleted.code, 0, deleted.stderr);
       assert.equal(deleted.stdout, "Deleted deployment: sample\n");
@@ -219,9 +279,10 @@ Deno.test({
         ...s1,
       ]);
       assert.deepEqual(
-        audit.map((e: { type: string; payload: Record<string, string> }) =>
-          `${e.type} ${e.payload.revision ?? e.payload.registry ?? e.payload.deployment}`
-        ),
+        audit.filter((e: { payload: Record<string, string> }) => e.payload.deployment !== "prog")
+          .map((e: { type: string; payload: Record<string, string> }) =>
+            `${e.type} ${e.payload.revision ?? e.payload.registry ?? e.payload.deployment}`
+          ),
         [
           "apply 1",
           "apply 2",

@@ -7,10 +7,9 @@
  *   routes by port, certs by domain); the reference's order was random.
  * - Deployment records are returned without their revision history (it can hold ten copies of
  *   both manifests; no client reads it from here).
- * - The stored status is what the scheduler last wrote (`active` at apply, `pending` with a
- *   reason when it cannot place). While the deployment is `active` and not every desired
- *   replica is observed `running`, `status_details.replicas` says `<running>/<desired> running`
- *   so `jaco status` shows convergence (a stored `reason` still wins in the DETAILS column).
+ * - Status and details are reported as stored: the FSM sets `active` at apply, the scheduler
+ *   keeps them following the real state (`pending` / `degraded` with a `reason`,
+ *   `replicas: <running>/<desired> running`).
  * - The service filter without a deployment filter selects that service name in every
  *   deployment.
  *
@@ -18,10 +17,8 @@
  */
 import {
   type Deployment,
-  DeploymentStatus,
   type DeployStatusRequest,
   DeployStatusResponse,
-  ReplicaState,
 } from "../../proto/mod.ts";
 import type { StateView } from "../../state/mod.ts";
 import { certStates } from "./cert_state.ts";
@@ -41,7 +38,7 @@ export function deployStatus(view: StateView, request: DeployStatusRequest): Dep
   const deployments = view.deployments()
     .filter((entry) => !deployment || entry.name === deployment)
     .sort((a, b) => compare(a.name, b.name))
-    .map((entry) => withConvergence(view, entry));
+    .map((entry): Deployment => ({ ...entry, history: [] }));
   const desired = new Map(view.replicasDesired().map((replica) => [replica.id, replica]));
   const replicas = view.replicasObserved({ deployment, service })
     .map((observed) => ({
@@ -61,25 +58,6 @@ export function deployStatus(view: StateView, request: DeployStatusRequest): Dep
     tcpRoutes,
     certs: certStates(view, routes),
   });
-}
-
-function withConvergence(view: StateView, deployment: Deployment): Deployment {
-  const result = { ...deployment, history: [] };
-  if (deployment.status !== DeploymentStatus.DEPLOYMENT_STATUS_ACTIVE) return result;
-  const desired = view.replicasDesired({ deployment: deployment.name });
-  if (desired.length === 0) return result;
-  const running =
-    desired.filter((replica) =>
-      view.replicaObserved(replica.id)?.state === ReplicaState.REPLICA_STATE_RUNNING
-    ).length;
-  if (running === desired.length) return result;
-  return {
-    ...result,
-    statusDetails: {
-      ...deployment.statusDetails,
-      replicas: `${running}/${desired.length} running`,
-    },
-  };
 }
 
 function compare(a: string, b: string): number {
