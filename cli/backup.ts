@@ -6,11 +6,16 @@
  * - The archive is a credential store, so the file is created with mode 0600 and written to
  *   `<file>.partial` first, renamed into place only once the stream ended cleanly: a failed or
  *   interrupted backup never leaves a truncated archive under the requested name.
- * - `--output` here names the file; the global `-o` format does not apply to this command.
+ * - `--output` names the file (cli.md §backup) while `-o` is the global format everywhere else
+ *   (issue 4: every command honours `-o`). Both spellings land on one flag, so the command takes
+ *   up to two values: one value is the file; with two, the one that is `table|json|yaml` is the
+ *   format and the other the file (`jaco backup --output c.tgz -o json`). json/yaml print
+ *   `{output, bytes}`.
  *
  * @module
  */
 import type { Command } from "./_command.ts";
+import { OutputFormat, renderResult } from "./_output.ts";
 import { dialDaemon } from "./_transport.ts";
 import { transportFlagSpecs } from "./_transport_flags.ts";
 import { UsageError } from "./_usage_error.ts";
@@ -18,9 +23,35 @@ import { UsageError } from "./_usage_error.ts";
 /** Client deadline of `jaco backup` (cli.md §1.5). */
 export const backupDeadlineMs = 5 * 60_000;
 
+/**
+ * The file and format from the values of `--output`/`-o` (see module doc).
+ *
+ * @throws {UsageError} no file, or more values than one file and one format
+ */
+export function backupTarget(values: unknown): { file: string; format: OutputFormat } {
+  const given = (Array.isArray(values) ? values : values === undefined ? [] : [values])
+    .map(String);
+  if (given.length === 1 && given[0] !== "") return { file: given[0], format: "table" };
+  if (given.length === 2) {
+    const formatAt = given.findLastIndex((value) => Object.hasOwn(OutputFormat, value));
+    const file = given[1 - formatAt];
+    if (formatAt >= 0 && file) return { file, format: given[formatAt] as OutputFormat };
+  }
+  if (given.length === 0) throw new UsageError("--output is required");
+  throw new UsageError(
+    `--output/-o given ${given.length} times: pass one file and at most one table|json|yaml`,
+  );
+}
+
+/** `backup` output: `Wrote <n> bytes to <file>`, or `{output, bytes}` as json/yaml. */
+export function formatBackup(file: string, bytes: number, format: OutputFormat): Promise<string> {
+  return renderResult(format, `Wrote ${bytes} bytes to ${file}\n`, { output: file, bytes });
+}
+
 /** `jaco backup`. */
 export const backupCommand: Command = {
-  usage: "jaco backup --output <file> [--socket <path> | --server <addr> --token <token>]",
+  usage:
+    "jaco backup --output <file> [-o table|json|yaml] [--socket <path> | --server <addr> --token <token>]",
   help: `Streams a backup of the cluster state from the leader into <file> (a gzip'd tar holding
 meta.json and snapshot.bin). The file contains the cluster CA key and token hashes: keep it
 encrypted and access-restricted. It is written with mode 0600.
@@ -31,11 +62,10 @@ encrypted and access-restricted. It is written with mode 0600.
   --token <token>     operator token (default $JACO_TOKEN)
   --ca-cert <path>    cluster CA (default $JACO_CA_CERT, else /var/lib/jaco/node/ca.crt)
 `,
-  flags: { output: { type: "string" }, ...transportFlagSpecs },
+  flags: { output: { type: "string", short: "o", multiple: true }, ...transportFlagSpecs },
   args: { min: 0, max: 0 },
   async run(context) {
-    const target = typeof context.flags.output === "string" ? context.flags.output : "";
-    if (target === "") throw new UsageError("--output is required");
+    const { file: target, format } = backupTarget(context.flags.output);
     const partial = `${target}.partial`;
     const client = dialDaemon(context);
     let bytes = 0;
@@ -71,7 +101,7 @@ encrypted and access-restricted. It is written with mode 0600.
     } finally {
       client.close();
     }
-    context.io.stdout(`Wrote ${bytes} bytes to ${target}\n`);
+    context.io.stdout(await formatBackup(target, bytes, format));
     return 0;
   },
 };

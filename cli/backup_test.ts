@@ -2,6 +2,10 @@ import assert from "node:assert/strict";
 import { memoryIo } from "./_io.ts";
 import { runCli } from "./_run.ts";
 import { commands } from "./_commands.ts";
+import { parse as parseYaml } from "yaml";
+import { backupTarget, formatBackup } from "./backup.ts";
+import { formatRestored } from "./restore.ts";
+import { versionString } from "./version.ts";
 
 async function run(argv: string[], env: Record<string, string> = {}) {
   const io = memoryIo({}, env);
@@ -79,5 +83,45 @@ Deno.test("jaco restore refuses an archive that is not a backup and writes nothi
     assert.deepEqual([...Deno.readDirSync(dir)].map((entry) => entry.name), ["bad.tgz"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("backupTarget() reads --output as the file and a second -o value as the format", () => {
+  assert.deepEqual(backupTarget(["c.tgz"]), { file: "c.tgz", format: "table" });
+  assert.deepEqual(backupTarget(["json"]), { file: "json", format: "table" });
+  assert.deepEqual(backupTarget(["c.tgz", "json"]), { file: "c.tgz", format: "json" });
+  assert.deepEqual(backupTarget(["yaml", "c.tgz"]), { file: "c.tgz", format: "yaml" });
+  assert.throws(() => backupTarget(undefined), /--output is required/);
+  assert.throws(() => backupTarget(["a", "b"]), /given 2 times/);
+});
+
+Deno.test("backup -o json|yaml prints {output, bytes}", async () => {
+  assert.equal(await formatBackup("c.tgz", 42, "table"), "Wrote 42 bytes to c.tgz\n");
+  assert.deepEqual(JSON.parse(await formatBackup("c.tgz", 42, "json")), {
+    output: "c.tgz",
+    bytes: 42,
+  });
+  assert.deepEqual(parseYaml(await formatBackup("c.tgz", 42, "yaml")), {
+    output: "c.tgz",
+    bytes: 42,
+  });
+});
+
+Deno.test("restore -o json|yaml prints {data_dir, name}", async () => {
+  assert.deepEqual(JSON.parse(await formatRestored("/d", "n1", "json")), {
+    data_dir: "/d",
+    name: "n1",
+  });
+  assert.deepEqual(parseYaml(await formatRestored("/d", "n1", "yaml")), {
+    data_dir: "/d",
+    name: "n1",
+  });
+});
+
+Deno.test("version -o json|yaml prints {version}", async () => {
+  for (const format of ["json", "yaml"]) {
+    const result = await run(["version", "-o", format]);
+    assert.equal(result.code, 0, result.err);
+    assert.deepEqual(parseYaml(result.out), { version: versionString });
   }
 });

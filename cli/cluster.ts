@@ -19,7 +19,7 @@ import {
 } from "../proto/mod.ts";
 import type { Command, CommandContext } from "./_command.ts";
 import type { CliIo } from "./_io.ts";
-import { type OutputFormat, renderStructured, requireTableOutput } from "./_output.ts";
+import { type OutputFormat, renderResult, renderStructured } from "./_output.ts";
 import { dialDaemon } from "./_transport.ts";
 
 /** Outcome of running a program: exit code and combined output. */
@@ -73,6 +73,22 @@ export async function systemdEnableStep(io: CliIo, run: ProgramRunner): Promise<
   );
 }
 
+/**
+ * `cluster init` output: the success text, or `{cluster_id, operator_token}` as json/yaml (the
+ * systemd-enable notes then go to stderr so stdout stays one document).
+ */
+export function formatInit(response: ClusterInitResponse, format: OutputFormat): Promise<string> {
+  return renderResult(format, formatInitResult(response), {
+    cluster_id: response.clusterId,
+    operator_token: response.operatorToken,
+  });
+}
+
+/** Where notes of a command with a structured result go: stderr unless the format is table. */
+export function notesIo(io: CliIo, format: OutputFormat): CliIo {
+  return format === "table" ? io : { ...io, stdout: (text) => io.stderr(text) };
+}
+
 /** The init success text (before the systemd-enable step). */
 export function formatInitResult(response: ClusterInitResponse): string {
   return `Cluster initialized.\n` +
@@ -98,7 +114,6 @@ export function makeClusterInitCommand(run: ProgramRunner = denoRunner): Command
     },
     args: { min: 0, max: 0 },
     async run(context) {
-      requireTableOutput(context.globals.output);
       const client = dialDaemon(socketOnly(context));
       let response: ClusterInitResponse;
       try {
@@ -111,8 +126,11 @@ export function makeClusterInitCommand(run: ProgramRunner = denoRunner): Command
       } finally {
         client.close();
       }
-      context.io.stdout(formatInitResult(response));
-      if (context.flags["no-systemd-enable"] !== true) await systemdEnableStep(context.io, run);
+      const format = context.globals.output;
+      context.io.stdout(await formatInit(response, format));
+      if (context.flags["no-systemd-enable"] !== true) {
+        await systemdEnableStep(notesIo(context.io, format), run);
+      }
       return 0;
     },
   };

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { ClusterStatusResponse, NodeStatus, NodeSuffrage_Kind } from "../proto/mod.ts";
 import { memoryIo } from "./_io.ts";
-import { formatClusterStatus, formatInitResult, systemdEnableStep } from "./cluster.ts";
+import { parse as parseYaml } from "yaml";
+import {
+  formatClusterStatus,
+  formatInit,
+  formatInitResult,
+  notesIo,
+  systemdEnableStep,
+} from "./cluster.ts";
 
 const initialized = ClusterStatusResponse.fromPartial({
   initialized: true,
@@ -83,4 +90,16 @@ Deno.test("systemdEnableStep() reports success, and a failure as a warning with 
     "warning: `systemctl enable jaco` failed: exit status 1: no unit\n" +
       "Run `sudo systemctl enable jaco` manually so this node rejoins the cluster after a reboot.\n",
   );
+});
+
+Deno.test("cluster init -o json|yaml prints {cluster_id, operator_token}; notes go to stderr", async () => {
+  const response = { clusterId: "c-1", operatorToken: "ab".repeat(32) };
+  const expected = { cluster_id: "c-1", operator_token: "ab".repeat(32) };
+  assert.deepEqual(JSON.parse(await formatInit(response, "json")), expected);
+  assert.deepEqual(parseYaml(await formatInit(response, "yaml")), expected);
+  assert.equal(await formatInit(response, "table"), formatInitResult(response));
+  const io = memoryIo();
+  notesIo(io, "json").stdout("note\n");
+  assert.equal(io.out, "");
+  assert.equal(io.err, "note\n");
 });

@@ -7,10 +7,10 @@
  */
 import { ClusterJoinRequest } from "../proto/mod.ts";
 import type { Command, CommandContext } from "./_command.ts";
-import { requireTableOutput } from "./_output.ts";
+import { type OutputFormat, renderResult } from "./_output.ts";
 import { dialDaemon } from "./_transport.ts";
 import { UsageError } from "./_usage_error.ts";
-import { type ProgramRunner, systemdEnableStep } from "./cluster.ts";
+import { notesIo, type ProgramRunner, systemdEnableStep } from "./cluster.ts";
 import { normalizeFingerprint } from "./node_join_ca_check.ts";
 
 function socketOnly(context: CommandContext): CommandContext {
@@ -28,6 +28,14 @@ const denoRunner: ProgramRunner = async (program, args) => {
     output: (decoder.decode(result.stdout) + decoder.decode(result.stderr)).trim(),
   };
 };
+
+/**
+ * `node join` output: `Joined cluster.`, or `{joined: true, peer}` as json/yaml (systemd notes
+ * then go to stderr).
+ */
+export function formatJoined(peer: string, format: OutputFormat): Promise<string> {
+  return renderResult(format, "Joined cluster.\n", { joined: true, peer });
+}
 
 /** `jaco node join` with an injectable program runner (tests). */
 export function makeNodeJoinCommand(run: ProgramRunner = denoRunner): Command {
@@ -54,7 +62,6 @@ export function makeNodeJoinCommand(run: ProgramRunner = denoRunner): Command {
     },
     args: { min: 0, max: 0 },
     async run(context) {
-      requireTableOutput(context.globals.output);
       const peer = typeof context.flags.peer === "string" ? context.flags.peer : "";
       if (peer === "") throw new UsageError("--peer is required");
       const flagToken = typeof context.flags.token === "string" ? context.flags.token : "";
@@ -74,8 +81,11 @@ export function makeNodeJoinCommand(run: ProgramRunner = denoRunner): Command {
       } finally {
         client.close();
       }
-      context.io.stdout("Joined cluster.\n");
-      if (context.flags["no-systemd-enable"] !== true) await systemdEnableStep(context.io, run);
+      const format = context.globals.output;
+      context.io.stdout(await formatJoined(peer, format));
+      if (context.flags["no-systemd-enable"] !== true) {
+        await systemdEnableStep(notesIo(context.io, format), run);
+      }
       return 0;
     },
   };

@@ -3,7 +3,8 @@ import { IssueJoinTokenResponse } from "../proto/mod.ts";
 import { memoryIo } from "./_io.ts";
 import { runCli } from "./_run.ts";
 import { formatJoinToken, peerPlaceholder } from "./node_issue_join_token.ts";
-import { makeNodeJoinCommand } from "./node_join.ts";
+import { formatJoined, makeNodeJoinCommand } from "./node_join.ts";
+import { parse as parseYaml } from "yaml";
 
 const token = "ab".repeat(32);
 
@@ -78,4 +79,11 @@ Deno.test("node join sends Cluster.Join on the socket with the env token and pri
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("node join -o json|yaml prints {joined, peer}", async () => {
+  assert.equal(await formatJoined("10.0.0.1:7000", "table"), "Joined cluster.\n");
+  const expected = { joined: true, peer: "10.0.0.1:7000" };
+  assert.deepEqual(JSON.parse(await formatJoined("10.0.0.1:7000", "json")), expected);
+  assert.deepEqual(parseYaml(await formatJoined("10.0.0.1:7000", "yaml")), expected);
 });

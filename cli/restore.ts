@@ -4,19 +4,32 @@
  * `jacod` boots there as the single voter `<hostname>` of the original cluster. Every refusal is
  * checked before anything is written (see `daemon/node/restore.ts`).
  *
- * Decision where the spec is silent: `--data-dir` overrides `JACO_DATA_DIR`, so a drill on a
- * scratch directory needs no environment juggling.
+ * Decisions where the spec is silent: `--data-dir` overrides `JACO_DATA_DIR`, so a drill on a
+ * scratch directory needs no environment juggling; `-o json|yaml` prints `{data_dir, name}`.
  *
  * @module
  */
 import { readHostInterfaces, restoreDataDir } from "../daemon/mod.ts";
 import denoConfig from "../deno.json" with { type: "json" };
 import type { Command } from "./_command.ts";
-import { requireTableOutput } from "./_output.ts";
+import { type OutputFormat, renderResult } from "./_output.ts";
 import { UsageError } from "./_usage_error.ts";
 
 /** Data dir of `jaco restore` without `--data-dir` or `JACO_DATA_DIR`. */
 export const defaultRestoreDataDir = "/var/lib/jaco";
+
+/** `restore` output: the one line, or `{data_dir, name}` as json/yaml. */
+export function formatRestored(
+  dataDir: string,
+  name: string,
+  format: OutputFormat,
+): Promise<string> {
+  return renderResult(
+    format,
+    `Restored into ${dataDir}; start jacod to bring node ${name} online.\n`,
+    { data_dir: dataDir, name },
+  );
+}
 
 /** `jaco restore`. */
 export const restoreCommand: Command = {
@@ -36,7 +49,6 @@ state; other nodes rejoin with fresh join tokens.
   },
   args: { min: 0, max: 0 },
   async run({ flags, globals, io }) {
-    requireTableOutput(globals.output);
     const input = typeof flags.input === "string" ? flags.input : "";
     if (input === "") throw new UsageError("--input is required");
     const name = typeof flags.name === "string" ? flags.name : "";
@@ -54,7 +66,7 @@ state; other nodes rejoin with fresh join tokens.
       interfaces: await readHostInterfaces(),
       now: new Date(),
     });
-    io.stdout(`Restored into ${dataDir}; start jacod to bring node ${name} online.\n`);
+    io.stdout(await formatRestored(dataDir, name, globals.output));
     return 0;
   },
 };
