@@ -6,18 +6,14 @@
  *
  * Decisions where the spec is silent: `registry list -o json|yaml` prints
  * `{"credentials":[{registry, username, updated_at?}]}` (cli.md gaps ask for structured output);
- * login and logout print only their one line and refuse `-o json|yaml`.
+ * login prints `{registry, username}` and logout `{removed: <registry>}` (issue 4: every command
+ * honours `-o`).
  *
  * @module
  */
 import type { ListRegistryCredentialsResponse } from "../proto/mod.ts";
 import type { Command } from "./_command.ts";
-import {
-  formatTimestamp,
-  type OutputFormat,
-  renderStructured,
-  requireTableOutput,
-} from "./_output.ts";
+import { formatTimestamp, type OutputFormat, renderResult, renderStructured } from "./_output.ts";
 import { transportFlagSpecs } from "./_transport_flags.ts";
 import { UsageError } from "./_usage_error.ts";
 import { transportHelp, withClient } from "./status.ts";
@@ -108,7 +104,6 @@ ${transportHelp}`,
     },
     args: { min: 1, max: 1 },
     async run(context) {
-      requireTableOutput(context.globals.output);
       const username = String(context.flags.username ?? "");
       if (username === "") throw new UsageError('required flag(s) "username" not set');
       const password = await readPassword(
@@ -125,10 +120,29 @@ ${transportHelp}`,
             secret: new TextEncoder().encode(password),
           }, { deadlineMs: registryDeadlineMs }),
       );
-      context.io.stdout(`Stored credential for ${response.registry} (user ${username})\n`);
+      context.io.stdout(
+        await formatLoggedIn(response.registry, username, context.globals.output),
+      );
       return 0;
     },
   };
+}
+
+/** `registry login` output: the one line, or `{registry, username}` as json/yaml. */
+export function formatLoggedIn(
+  registry: string,
+  username: string,
+  format: OutputFormat,
+): Promise<string> {
+  return renderResult(format, `Stored credential for ${registry} (user ${username})\n`, {
+    registry,
+    username,
+  });
+}
+
+/** `registry logout` output: the one line, or `{removed: <registry>}` as json/yaml. */
+export function formatLoggedOut(registry: string, format: OutputFormat): Promise<string> {
+  return renderResult(format, `Removed credential for ${registry}\n`, { removed: registry });
 }
 
 /** `jaco registry login` on the real stdin. */
@@ -141,7 +155,6 @@ export const registryLogoutCommand: Command = {
   flags: { ...transportFlagSpecs },
   args: { min: 1, max: 1 },
   async run(context) {
-    requireTableOutput(context.globals.output);
     await withClient(
       context,
       (client) =>
@@ -149,7 +162,7 @@ export const registryLogoutCommand: Command = {
           deadlineMs: registryDeadlineMs,
         }),
     );
-    context.io.stdout(`Removed credential for ${context.args[0]}\n`);
+    context.io.stdout(await formatLoggedOut(context.args[0], context.globals.output));
     return 0;
   },
 };

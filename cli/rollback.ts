@@ -2,12 +2,13 @@
  * `jaco rollback <deployment> [--revision N]` (cli.md `jaco rollback`): a leader write through
  * any member, over the socket or `--server` (the reference required `--server`). Without
  * `--revision` it returns to the previous revision; with it, to any revision the cluster still
- * retains (the last 10). stdout `Rolled back to revision: <N>`.
+ * retains (the last 10). stdout `Rolled back to revision: <N>`; `-o json|yaml`:
+ * `{deployment, revision}`.
  *
  * @module
  */
 import type { Command } from "./_command.ts";
-import { requireTableOutput } from "./_output.ts";
+import { type OutputFormat, renderResult } from "./_output.ts";
 import { transportFlagSpecs } from "./_transport_flags.ts";
 import { UsageError } from "./_usage_error.ts";
 import { statusDeadlineMs, transportHelp, withClient } from "./status.ts";
@@ -25,6 +26,18 @@ export function parseRevision(value: unknown): number {
   return Number(value);
 }
 
+/** `rollback` output: the one line, or `{deployment, revision}` as json/yaml. */
+export function formatRolledBack(
+  deployment: string,
+  revision: number,
+  format: OutputFormat,
+): Promise<string> {
+  return renderResult(format, `Rolled back to revision: ${revision}\n`, {
+    deployment,
+    revision: Number(revision),
+  });
+}
+
 /** `jaco rollback`. */
 export const rollbackCommand: Command = {
   usage: "jaco rollback <deployment> [--revision N] [transport flags]",
@@ -36,7 +49,6 @@ ${transportHelp}`,
   flags: { revision: { type: "string" }, ...transportFlagSpecs },
   args: { min: 1, max: 1 },
   async run(context) {
-    requireTableOutput(context.globals.output);
     const revision = parseRevision(context.flags.revision);
     const response = await withClient(
       context,
@@ -45,7 +57,9 @@ ${transportHelp}`,
           deadlineMs: statusDeadlineMs,
         }),
     );
-    context.io.stdout(`Rolled back to revision: ${response.revision}\n`);
+    context.io.stdout(
+      await formatRolledBack(context.args[0], response.revision, context.globals.output),
+    );
     return 0;
   },
 };
