@@ -13,6 +13,10 @@
  *   error, exit 1; `--timeout` (default 5m) passing → exit 1; Ctrl-C stops watching, exit 0 (the
  *   revision stays committed).
  * - Unset-variable warnings are printed to stderr as `warning: <message>`.
+ * - `-o json|yaml` (issue 4): the diff and progress lines go to stderr and stdout gets one
+ *   document at the end, `{deployment, revision, dry_run, diff: {adds, updates, removes},
+ *   result, progress?}` with `result` ∈ `dry_run`, `detached`, `converged`, `interrupted`
+ *   (failures stay plain errors, exit 1).
  *
  * @module
  */
@@ -25,7 +29,7 @@ import {
 } from "../compose/mod.ts";
 import type { ApplyResponse, Diff } from "../proto/mod.ts";
 import type { Command, CommandContext } from "./_command.ts";
-import { requireTableOutput } from "./_output.ts";
+import { type OutputFormat, renderStructured } from "./_output.ts";
 import { transportFlagSpecs } from "./_transport_flags.ts";
 import { UsageError } from "./_usage_error.ts";
 import { type Interrupt, processInterrupt } from "./audit.ts";
@@ -45,6 +49,36 @@ export function formatDiff(diff: Diff | undefined): string {
     ...(diff?.removes ?? []).map((entry) => `- ${entry}`),
   ];
   return lines.length === 0 ? "No changes\n" : lines.join("\n") + "\n";
+}
+
+/** How an apply ended, for `-o json|yaml`. */
+export type ApplyResult = "dry_run" | "detached" | "converged" | "interrupted";
+
+/** The `-o json|yaml` document of `apply` (see module doc). */
+export function applyDocument(
+  format: Exclude<OutputFormat, "table">,
+  outcome: {
+    deployment: string;
+    revision: number;
+    dryRun: boolean;
+    diff: Diff | undefined;
+    result: ApplyResult;
+    progress?: string;
+  },
+): Promise<string> {
+  const document: Record<string, unknown> = {
+    deployment: outcome.deployment,
+    revision: outcome.revision,
+    dry_run: outcome.dryRun,
+    diff: {
+      adds: [...(outcome.diff?.adds ?? [])],
+      updates: [...(outcome.diff?.updates ?? [])],
+      removes: [...(outcome.diff?.removes ?? [])],
+    },
+    result: outcome.result,
+  };
+  if (outcome.progress) document.progress = outcome.progress;
+  return renderStructured(document, format);
 }
 
 /** Raised when the applied revision fails to converge (plain message, exit 1). */
@@ -141,8 +175,10 @@ ${transportHelp}`,
     },
     args: { min: 0, max: 1 },
     async run(context) {
-      requireTableOutput(context.globals.output);
       const { flags, io } = context;
+      const format = context.globals.output;
+      // With -o json|yaml the human lines go to stderr; stdout gets one document at the end.
+      const say = (text: string) => format === "table" ? io.stdout(text) : io.stderr(text);
       const named = typeof flags.jaco === "string" ? flags.jaco : undefined;
       if (named !== undefined && context.args[0] !== undefined && named !== context.args[0]) {
         throw new UsageError(`jaco.yaml given twice: "${context.args[0]}" and --jaco "${named}"`);
@@ -169,12 +205,27 @@ ${transportHelp}`,
           composeYaml: encoder.encode(prepared.composeText),
           dryRun,
         }, { deadlineMs: applyDeadlineMs });
-        io.stdout(formatDiff(response.diff));
-        if (dryRun) return 0;
-        const revision = Number(response.appliedRevision);
-        io.stdout(`Applied revision: ${revision}\n`);
-        if (flags.detach === true) return 0;
         const deployment = deploymentName(prepared.jacoText);
+        const revision = Number(response.appliedRevision);
+        const done = async (result: ApplyResult, progress?: string) => {
+          if (format !== "table") {
+            io.stdout(
+              await applyDocument(format, {
+                deployment,
+                revision,
+                dryRun,
+                diff: response.diff,
+                result,
+                progress,
+              }),
+            );
+          }
+          return 0;
+        };
+        say(formatDiff(response.diff));
+        if (dryRun) return await done("dry_run");
+        say(`Applied revision: ${revision}\n`);
+        if (flags.detach === true) return await done("detached");
         const stop = interrupt();
         const deadline = Date.now() + timeoutMs;
         let last = "";
@@ -200,10 +251,10 @@ ${transportHelp}`,
               throw new ApplyFailedError(`revision ${revision} failed: ${progress.reason}`);
             }
             if (progress.kind === "converged") {
-              io.stdout(`Revision ${revision} converged: ${progress.line}\n`);
-              return 0;
+              say(`Revision ${revision} converged: ${progress.line}\n`);
+              return await done("converged", progress.line);
             }
-            if (progress.line !== last) io.stdout(`waiting: ${progress.line}\n`);
+            if (progress.line !== last) say(`waiting: ${progress.line}\n`);
             last = progress.line;
             if (Date.now() >= deadline) {
               throw new ApplyFailedError(
@@ -212,7 +263,7 @@ ${transportHelp}`,
             }
             await sleep(pollMs, stop.signal);
           }
-          return 0;
+          return await done("interrupted", last);
         } finally {
           stop.dispose();
         }

@@ -6,13 +6,15 @@
  * Decisions where the spec is silent or the reference differs: the service part is optional
  * (whole deployment); `--tail N` limits each replica's history to its last N lines; stderr lines
  * go to stdout as well (the stream is not shown, as specified). Ctrl-C while following exits 0.
+ * `-o json` prints one compact JSON object per line (JSON Lines, so `-f` can stream) and `-o yaml`
+ * one `---`-led document per line, each `{replica_id, host, stream, ts?, line}` (issue 4).
  *
  * @module
  */
 import { parseDurationMs } from "../compose/mod.ts";
 import type { LogLine } from "../proto/mod.ts";
 import type { Command } from "./_command.ts";
-import { requireTableOutput } from "./_output.ts";
+import { formatTimestamp, type OutputFormat, renderStructured } from "./_output.ts";
 import { transportFlagSpecs } from "./_transport_flags.ts";
 import { UsageError } from "./_usage_error.ts";
 import { type Interrupt, processInterrupt } from "./audit.ts";
@@ -24,6 +26,21 @@ export const logsDeadlineMs = 60_000;
 /** One line as printed. */
 export function formatLogLine(line: Pick<LogLine, "replicaId" | "host" | "line">): string {
   return `[${line.replicaId}@${line.host}] ${line.line}\n`;
+}
+
+/** One line in the asked format (see module doc). */
+export async function formatLogLineAs(line: LogLine, format: OutputFormat): Promise<string> {
+  if (format === "table") return formatLogLine(line);
+  const document: Record<string, unknown> = {
+    replica_id: line.replicaId,
+    host: line.host,
+    stream: line.stream,
+  };
+  const ts = formatTimestamp(line.ts);
+  if (ts) document.ts = ts;
+  document.line = line.line;
+  if (format === "json") return JSON.stringify(document) + "\n";
+  return `---\n${await renderStructured(document, "yaml")}`;
 }
 
 /**
@@ -71,7 +88,7 @@ ${transportHelp}`,
     },
     args: { min: 1, max: 1 },
     async run(context) {
-      requireTableOutput(context.globals.output);
+      const format = context.globals.output;
       const scope = parseScope(context.args[0]);
       const follow = context.flags.follow === true;
       const request = {
@@ -89,7 +106,7 @@ ${transportHelp}`,
             deadlineMs: follow ? undefined : logsDeadlineMs,
             signal: stop?.signal,
           });
-          for await (const line of stream) context.io.stdout(formatLogLine(line));
+          for await (const line of stream) context.io.stdout(await formatLogLineAs(line, format));
           return 0;
         });
       } finally {
