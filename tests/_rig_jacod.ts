@@ -4,8 +4,9 @@
  * socket in the host's own `/run` and its data under `host.dataDir`.
  *
  * Decisions:
- * - `node_name` = the host name (= the hostname inside the host's UTS namespace, so raft ids,
- *   certificate names and `/etc/hosts` agree). `listen_addr` = `<host.address>:7000` and
+ * - `node_name` = the host name by default (= the hostname inside the host's UTS namespace, so
+ *   raft ids, certificate names and `/etc/hosts` agree); `nodeName` overrides it, e.g. to
+ *   restore a former member's identity on a fresh host. `listen_addr` = `<host.address>:7000` and
  *   `cluster_addr` = `<host.address>:7001` (the default ports, pinned to the rig address so the
  *   advertised addresses are the rig's).
  * - The config file lives in `host.dir` (root-namespace path, readable inside the host because
@@ -45,6 +46,8 @@ export const HOST_SOCKET = "/run/jaco/jaco.sock";
 
 /** Options of {@link RigJacod.create}. */
 export interface RigJacodOptions {
+  /** `node_name` (and raft id); default the host name. E.g. a restore under a former member's name. */
+  nodeName?: string;
   /** Extra `jacod.yaml` lines (e.g. `log_level: debug`). */
   extraConfig?: string[];
   /** Extra environment of the daemon process. */
@@ -73,7 +76,7 @@ export interface RigClusterStatus {
 export class RigJacod {
   /** The host it runs on. */
   readonly host: RigHost;
-  /** `node_name` (= host name, = raft id). */
+  /** `node_name` (= raft id; the host name unless {@link RigJacodOptions.nodeName}). */
   readonly name: string;
   /** Root-namespace path of its `jacod.yaml` (also valid inside the host). */
   readonly configPath: string;
@@ -90,9 +93,9 @@ export class RigJacod {
   readonly #env: Record<string, string>;
   #child: Deno.ChildProcess | undefined;
 
-  private constructor(host: RigHost, env: Record<string, string>) {
+  private constructor(host: RigHost, env: Record<string, string>, name = host.name) {
     this.host = host;
-    this.name = host.name;
+    this.name = name;
     this.configPath = `${host.dir}/jacod.yaml`;
     this.dataDir = `${host.dataDir}/jaco`;
     this.logPath = `${host.dir}/log/jacod.log`;
@@ -104,7 +107,7 @@ export class RigJacod {
 
   /** Writes the host's `jacod.yaml` (see the module doc); does not start the daemon. */
   static async create(host: RigHost, options: RigJacodOptions = {}): Promise<RigJacod> {
-    const jacod = new RigJacod(host, options.env ?? {});
+    const jacod = new RigJacod(host, options.env ?? {}, options.nodeName);
     await Deno.writeTextFile(
       jacod.configPath,
       [

@@ -1,7 +1,8 @@
 /**
  * Disaster recovery on the multi-host rig: `jaco backup` from a three-jacod rig cluster (run on a
  * follower's host against the leader with `--server` and an operator token; a follower does not
- * forward `Cluster.Backup` yet, it answers `no_leader`), the original hosts stopped, `jaco restore` on a FRESH fourth host (new data dir, its own name and address), then:
+ * forward `Cluster.Backup` yet, it answers `no_leader`), the original hosts stopped, and
+ * `jaco restore` on a FRESH fourth host (new data dir, its own name and address); then:
  *
  * - the restored node boots as the single voter and leader of the same cluster;
  * - `audit` on it shows the original history: every event the original cluster had committed
@@ -16,7 +17,9 @@
  *   records, and `NodeUpdateSelf` ignores an unknown node), so a joiner learns no raft address
  *   for it from `Cluster.Status`, cannot answer its appends, and once the reconciler promotes the
  *   first joiner the two voters lose quorum (restored node shows `leader: ""`, joiners stay at
- *   raft index 0). Set the variable to run it once that is fixed.
+ *   raft index 0). Restoring under the former leader's name (`nodeName`) on the new host fails
+ *   the same way: that record keeps the old host's raft address. Set the variable to run the
+ *   step once that is fixed.
  *
  * @module
  */
