@@ -498,6 +498,12 @@ export class JacoNode {
       formerMembers: () =>
         this.#state.view().nodes().map((node) => node.hostname)
           .filter((hostname) => hostname !== this.#o.config.nodeName),
+      self: {
+        hostname: this.#o.config.nodeName,
+        address: formatHostPort(this.#o.addresses.clusterAddr),
+        grpcAddress: formatHostPort(this.#o.addresses.listenAddr),
+        recorded: () => this.#state.view().node(this.#o.config.nodeName) !== undefined,
+      },
       stopped: () => this.#stopped,
       sleep: () =>
         new Promise<void>((resolve) => {

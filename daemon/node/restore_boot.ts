@@ -11,10 +11,14 @@
  *   idempotent on retry): the restored node is the only voter, and the others must be able to
  *   rejoin under their own names with fresh join tokens (a kept record would refuse them as
  *   `node_already_member`).
+ * - When the node was restored under another name than it had in the backup (`restore --name
+ *   <other>`), state holds no `Node` record for it: one is written first (`NodeJoin` with its
+ *   raft and gRPC advertise addresses, then `NodeStatusUpdate{ready}`), so the restored node
+ *   lists itself, is placement-eligible and can be found as the leader by followers that join.
  *
  * @module
  */
-import { AuditEventType, type Command } from "../../proto/mod.ts";
+import { AuditEventType, type Command, NodeStatus } from "../../proto/mod.ts";
 import { isJacoError } from "../../proto/errors.ts";
 import { parseRestoreMarker } from "../backup/mod.ts";
 import type { DaemonLogger } from "./log.ts";
@@ -34,6 +38,8 @@ export interface CompleteRestoreOptions {
   log: DaemonLogger;
   /** Hostnames of the `Node` records other than this node's (read when the submit runs). */
   formerMembers: () => readonly string[];
+  /** This node, recorded when state has no `Node` for it (restored under another name). */
+  self?: { hostname: string; address: string; grpcAddress: string; recorded: () => boolean };
   /** Tries while there is no leader (default 60). */
   attempts?: number;
 }
@@ -69,6 +75,7 @@ export async function completeRestore(options: CompleteRestoreOptions): Promise<
   };
   for (let attempt = 0; attempt < (options.attempts ?? 60) && !options.stopped(); attempt++) {
     try {
+      if (options.self && !options.self.recorded()) await recordSelf(options);
       for (const hostname of options.formerMembers()) {
         await options.submit({ $case: "nodeRemove", value: { hostname } }, systemIdentity);
       }
@@ -87,4 +94,30 @@ export async function completeRestore(options: CompleteRestoreOptions): Promise<
     }
   }
   return false;
+}
+
+/** Writes this node's `Node` record as ready (see module doc). */
+async function recordSelf(options: CompleteRestoreOptions): Promise<void> {
+  const self = options.self!;
+  await options.submit({
+    $case: "nodeJoin",
+    value: {
+      hostname: self.hostname,
+      address: self.address,
+      serverCertFingerprint: "",
+      wireguardPubkey: new Uint8Array(),
+      grpcAddress: self.grpcAddress,
+    },
+  }, systemIdentity);
+  await options.submit({
+    $case: "nodeStatusUpdate",
+    value: {
+      hostname: self.hostname,
+      status: NodeStatus.NODE_STATUS_READY,
+      details: { reason: "restored" },
+      cpuPressure: 0,
+      memoryPressure: 0,
+      includePressure: false,
+    },
+  }, systemIdentity);
 }

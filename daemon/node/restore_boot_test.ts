@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { AuditEventType, type Command } from "../../proto/mod.ts";
+import { AuditEventType, type Command, NodeStatus } from "../../proto/mod.ts";
 import { JacoError } from "../../proto/errors.ts";
 import { restoreMarker } from "../backup/mod.ts";
 import { completeRestore, type CompleteRestoreOptions } from "./restore_boot.ts";
@@ -124,5 +124,51 @@ Deno.test("completeRestore() removes the other former members before auditing", 
     });
     assert.equal(done, true);
     assert.deepEqual(submitted, ["remove beta", "remove gamma", "auditAppend"]);
+  });
+});
+
+Deno.test("completeRestore() records this node as ready when it was restored under another name", async () => {
+  await withMarker(marker, async (markerPath) => {
+    const submitted: Command["payload"][] = [];
+    const done = await completeRestore({
+      ...options(markerPath, (payload) => {
+        submitted.push(payload);
+        return Promise.resolve({ raftIndex: 1 });
+      }),
+      formerMembers: () => ["alpha"],
+      self: {
+        hostname: "omega",
+        address: "10.0.0.9:7001",
+        grpcAddress: "10.0.0.9:7000",
+        recorded: () => false,
+      },
+    });
+    assert.equal(done, true);
+    assert.deepEqual(submitted.map((payload) => payload?.$case), [
+      "nodeJoin",
+      "nodeStatusUpdate",
+      "nodeRemove",
+      "auditAppend",
+    ]);
+    const join = submitted[0]?.$case === "nodeJoin" ? submitted[0].value : undefined;
+    assert.equal(join?.hostname, "omega");
+    assert.equal(join?.address, "10.0.0.9:7001");
+    assert.equal(join?.grpcAddress, "10.0.0.9:7000");
+    const ready = submitted[1]?.$case === "nodeStatusUpdate" ? submitted[1].value : undefined;
+    assert.equal(ready?.status, NodeStatus.NODE_STATUS_READY);
+  });
+});
+
+Deno.test("completeRestore() writes no Node record when this node already has one", async () => {
+  await withMarker(marker, async (markerPath) => {
+    const cases: string[] = [];
+    await completeRestore({
+      ...options(markerPath, (payload) => {
+        cases.push(payload!.$case);
+        return Promise.resolve({ raftIndex: 1 });
+      }),
+      self: { hostname: "alpha", address: "a:1", grpcAddress: "a:2", recorded: () => true },
+    });
+    assert.deepEqual(cases, ["auditAppend"]);
   });
 });
