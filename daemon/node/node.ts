@@ -75,6 +75,7 @@ import { LeaderRpcClient, PeerSubmitClient } from "./forward.ts";
 import { onLeader, onLeaderStream } from "./leader_forward.ts";
 import { NODE_REMOVE_CALL_DEADLINE_MS, nodeRemove } from "./node_remove.ts";
 import { abortableSleep } from "./node_remove_drain.ts";
+import { QuorumJudge } from "./quorum.ts";
 import {
   type CommandSubmitter,
   createSubmitter,
@@ -136,6 +137,7 @@ export class JacoNode {
   #leaderRpc = new LeaderRpcClient(() => this.#tls);
   #peerLogs = new PeerLogsClient(() => this.#tls);
   #submitter: CommandSubmitter;
+  #quorum = new QuorumJudge();
 
   private constructor(options: JacoNodeOptions) {
     this.#o = options;
@@ -145,6 +147,7 @@ export class JacoNode {
       view: () => this.#state.view(),
       now: options.now ?? (() => new Date()),
       forward: (address, bytes) => this.#peers.submit(address, bytes),
+      quorum: this.#quorum,
     });
   }
 
@@ -654,6 +657,7 @@ export class JacoNode {
           raftIndex: await submitOnLeader(request.commandBytes, {
             raft: () => this.#raft,
             view: () => this.#state.view(),
+            quorum: this.#quorum,
           }),
         }),
     };

@@ -17,6 +17,9 @@
  *   but a stale envelope must not slip in either.
  * - A forwarded command is never forwarded again: a follower answering `Submit` says
  *   `no_leader`, so a leader change during the call surfaces as a retryable error, not a loop.
+ * - With a {@link QuorumJudge} (the daemon always passes one) a write that this side of the
+ *   cluster cannot commit is `quorum_lost` rather than `no_leader`/`raft_apply_failed`
+ *   (`quorum.ts`).
  *
  * @module
  */
@@ -24,6 +27,7 @@ import { Command } from "../../proto/mod.ts";
 import { JacoError } from "../../proto/errors.ts";
 import type { RaftDriver } from "../../raft/mod.ts";
 import type { StateView } from "../../state/mod.ts";
+import type { JudgedRaft, QuorumJudge } from "./quorum.ts";
 
 /**
  * Builds the Command envelope (cluster_id, ts = injected clock, identity) and commits it through
@@ -49,13 +53,15 @@ export type ForwardSubmit = (address: string, commandBytes: Uint8Array) => Promi
 /** What {@link createSubmitter} needs; late-bound getters because raft starts after the API. */
 export interface SubmitterDeps {
   /** This node's raft driver, undefined before init. */
-  raft: () => Pick<RaftDriver, "propose" | "status"> | undefined;
+  raft: () => (Pick<RaftDriver, "propose" | "status"> & JudgedRaft) | undefined;
   /** The local replicated state (cluster id, leader's node record). */
   view: () => Pick<StateView, "clusterMeta" | "node">;
   /** Clock stamping `Command.ts`. */
   now: () => Date;
   /** The follower → leader call (see `forward.ts`). */
   forward: ForwardSubmit;
+  /** `quorum_lost` vs `no_leader` (see `quorum.ts`); none = never `quorum_lost`. */
+  quorum?: QuorumJudge;
 }
 
 /**
@@ -85,8 +91,15 @@ export function createSubmitter(deps: SubmitterDeps): CommandSubmitter {
         payload,
       };
       const bytes = Command.encode(command).finish();
+      deps.quorum?.check(raft);
       const status = raft.status();
-      if (status.role === "leader") return { raftIndex: (await raft.propose(bytes)).index };
+      if (status.role === "leader") {
+        try {
+          return { raftIndex: (await raft.propose(bytes)).index };
+        } catch (error) {
+          throw deps.quorum ? deps.quorum.explain(raft, error) : error;
+        }
+      }
       const address = leaderGrpcAddress(status.leader, deps.view());
       return { raftIndex: await deps.forward(address, bytes) };
     },
@@ -102,7 +115,7 @@ export function createSubmitter(deps: SubmitterDeps): CommandSubmitter {
  */
 export async function submitOnLeader(
   commandBytes: Uint8Array,
-  deps: Pick<SubmitterDeps, "raft" | "view">,
+  deps: Pick<SubmitterDeps, "raft" | "view" | "quorum">,
 ): Promise<number> {
   const raft = requireRaft(deps.raft());
   if (commandBytes.length === 0) {
@@ -132,7 +145,12 @@ export async function submitOnLeader(
       reason: "not_leader",
     });
   }
-  return (await raft.propose(commandBytes)).index;
+  deps.quorum?.check(raft);
+  try {
+    return (await raft.propose(commandBytes)).index;
+  } catch (error) {
+    throw deps.quorum ? deps.quorum.explain(raft, error) : error;
+  }
 }
 
 /**
