@@ -15,8 +15,6 @@
  * @module
  */
 import assert from "node:assert/strict";
-import * as grpc from "@grpc/grpc-js";
-import { Buffer } from "node:buffer";
 import {
   type ClusterMember,
   clusterStatus,
@@ -27,6 +25,7 @@ import {
   stopDaemon,
 } from "./_daemon.ts";
 
+const root = new URL("../", import.meta.url).pathname;
 const writes = 1000;
 const writers = 4;
 
@@ -133,55 +132,70 @@ async function tokenIssueEvents(socket: string): Promise<Map<string, number>> {
 }
 
 /**
- * Every 5th acknowledged secret authenticates a TLS `Cluster.NodeList` (small answer, operator
- * auth) on `member`'s gRPC port. A sample, because admission costs ~20 ms per call with 1,000
- * tokens stored (daemon/node/authenticate.ts copies and hex-encodes every token per call); a
- * fresh channel per 20 calls, because closing a grpc-js channel that carried a few hundred calls
- * kills jacod inside Deno 2.9.6's nghttp2 (SIGABRT on the `find_stream_on_goaway_func`
- * assertion, or SIGSEGV) when it processes the client's GOAWAY.
+ * The program {@link assertSecretsAuthenticate} runs in a child process: reads
+ * `{address, servername, caPath, tokens: [identity, secret][]}` on stdin, calls
+ * `Cluster.NodeList` (small answer, operator auth) over TLS with each secret, four at a time on
+ * one channel, prints the refusals as JSON and exits WITHOUT closing the channel: a grpc-js
+ * client's GOAWAY after many calls can kill jacod inside Deno 2.9.6's nghttp2 (SIGABRT on the
+ * `find_stream_on_goaway_func` assertion, or SIGSEGV), while a dropped connection is harmless.
+ */
+const secretChecker = `
+import * as grpc from "@grpc/grpc-js";
+import { Buffer } from "node:buffer";
+const input = JSON.parse(await new Response(Deno.stdin.readable).text());
+const bytes = (b) => b;
+const Cluster = grpc.makeGenericClientConstructor({ NodeList: {
+  path: "/jaco.v1.Cluster/NodeList", requestStream: false, responseStream: false,
+  requestSerialize: () => Buffer.alloc(0), requestDeserialize: bytes,
+  responseSerialize: bytes, responseDeserialize: bytes,
+} }, "Cluster");
+const client = new Cluster(input.address,
+  grpc.credentials.createSsl(Buffer.from(await Deno.readFile(input.caPath))),
+  { "grpc.ssl_target_name_override": input.servername });
+const failures = [];
+for (let start = 0; start < input.tokens.length; start += 4) {
+  await Promise.all(input.tokens.slice(start, start + 4).map(([identity, secret]) => {
+    const metadata = new grpc.Metadata();
+    metadata.set("authorization", "Bearer " + secret);
+    return new Promise((resolve) => client.NodeList({}, metadata, (error) => {
+      if (error) failures.push(identity + ": " + error.message);
+      resolve();
+    }));
+  }));
+}
+console.log(JSON.stringify(failures));
+Deno.exit(0);
+`;
+
+/**
+ * Every 5th acknowledged secret authenticates on `member`'s gRPC port (see
+ * {@link secretChecker}). A sample, because admission costs ~20 ms per call with 1,000 tokens
+ * stored (daemon/node/authenticate.ts copies and hex-encodes every stored token per call).
  */
 async function assertSecretsAuthenticate(
   member: ClusterMember,
   acked: Map<string, string>,
 ): Promise<number> {
-  const caPem = await Deno.readFile(`${member.setup.dataDir}/node/ca.crt`);
-  const Cluster = grpc.makeGenericClientConstructor({
-    NodeList: {
-      path: "/jaco.v1.Cluster/NodeList",
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: () => Buffer.alloc(0),
-      requestDeserialize: (bytes: Buffer) => bytes,
-      responseSerialize: (bytes: Buffer) => bytes,
-      responseDeserialize: (bytes: Buffer) => bytes,
-    },
-  }, "Cluster");
-  const failures: string[] = [];
   const sample = [...acked].filter((_, index) => index % 5 === 0);
-  for (let start = 0; start < sample.length; start += 20) {
-    const client = new Cluster(
-      `127.0.0.1:${member.setup.grpcPort}`,
-      grpc.credentials.createSsl(Buffer.from(caPem)),
-      // Node certificates name the node (DNS SAN); Deno's TLS refuses an IP as servername.
-      { "grpc.ssl_target_name_override": member.name },
-    ) as unknown as grpc.Client & { NodeList: CallableFunction };
-    try {
-      await Promise.all(
-        sample.slice(start, start + 20).map(([identity, token]) => {
-          const metadata = new grpc.Metadata();
-          metadata.set("authorization", `Bearer ${token}`);
-          return new Promise<void>((resolve) =>
-            client.NodeList({}, metadata, (error: grpc.ServiceError | null) => {
-              if (error) failures.push(`${identity}: ${error.message}`);
-              resolve();
-            })
-          );
-        }),
-      );
-    } finally {
-      client.close();
-    }
-  }
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--config", `${root}deno.json`, secretChecker],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(JSON.stringify({
+    address: `127.0.0.1:${member.setup.grpcPort}`,
+    // Node certificates name the node (DNS SAN); Deno's TLS refuses an IP as servername.
+    servername: member.name,
+    caPath: `${member.setup.dataDir}/node/ca.crt`,
+    tokens: sample,
+  })));
+  await writer.close();
+  const output = await child.output();
+  const decoder = new TextDecoder();
+  assert.equal(output.code, 0, decoder.decode(output.stderr));
+  const failures = JSON.parse(decoder.decode(output.stdout)) as string[];
   assert.deepEqual(failures.slice(0, 5), [], `${failures.length} acked secrets refused`);
   return sample.length;
 }
