@@ -8,7 +8,8 @@
  *   it: both survivors list two nodes, node-3 no longer receives the log (a further write
  *   commits on the survivors and never reaches it);
  * - removing the leader itself (node-1) through node-2 hands leadership over first and leaves
- *   node-2 alone and still writable.
+ *   node-2 alone and still writable;
+ * - a dead (SIGKILLed) voter can be removed too, and the two survivors keep committing.
  *
  * @module
  */
@@ -18,6 +19,7 @@ import {
   clusterStatus,
   formCluster,
   jaco,
+  killMember,
   pollUntil,
   stopDaemon,
   tokenIdentities,
@@ -122,6 +124,36 @@ Deno.test({
       assert.deepEqual(alone.nodes.map((node) => node.hostname), ["node-2"]);
       const after = await jaco(["token", "issue", "carol", "--socket", two.socket]);
       assert.equal(after.code, 0, after.stderr);
+    } finally {
+      for (const member of members) await stopDaemon(member.daemon, "SIGTERM");
+      for (const member of members) await Deno.remove(member.setup.dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "node remove of a dead (SIGKILLed) voter through a follower leaves a writable 2-node cluster",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const members: ClusterMember[] = [];
+    try {
+      await formCluster(["node-1", "node-2", "node-3"], "jaco-remove-dead-", members);
+      const [one, two, three] = members;
+      await killMember(three);
+      const removed = await jaco(["node", "remove", "node-3", "--socket", two.setup.socket]);
+      assert.equal(removed.code, 0, removed.stderr);
+      assert.equal(removed.stdout, "Removed node node-3\n");
+      for (const survivor of [one, two]) {
+        await pollUntil(
+          `${survivor.name} lists node-1, node-2`,
+          async () => same(["node-1", "node-2"])(await nodeNames(survivor.setup.socket)),
+          { timeoutMs: 10_000, pollMs: 200 },
+        );
+      }
+      const write = await jaco(["token", "issue", "after", "--socket", two.setup.socket]);
+      assert.equal(write.code, 0, write.stderr);
     } finally {
       for (const member of members) await stopDaemon(member.daemon, "SIGTERM");
       for (const member of members) await Deno.remove(member.setup.dir, { recursive: true });

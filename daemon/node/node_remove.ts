@@ -1,8 +1,8 @@
 /**
  * `Cluster.NodeRemove` on the leader (cluster.md §6.1): validate → drain (unless `force`;
- * `node_remove_drain.ts`) → shrink voters (§5 pre-removal demotion) → raft remove-server →
- * commit `NodeRemove` (the FSM deletes the node and its subnets and audits `node_remove`) →
- * kick the voter reconciler.
+ * `node_remove_drain.ts`) → raft remove-server → commit `NodeRemove` (the FSM deletes the node
+ * and its subnets and audits `node_remove`) → shrink voters to the §5 target → kick the voter
+ * reconciler.
  *
  * Decisions where the spec is silent:
  * - An unknown hostname (neither a `Node` record nor a raft server) is `unknown_host`
@@ -15,8 +15,17 @@
  *   up to 10 s for a new leader, and the caller (`node.ts`) re-invokes the whole call there, so
  *   the new leader runs the drain and the removal like for any other node. Removing the only
  *   member is `validation_failed`.
- * - A demotion that fails is `raft_demote_failed`; a failed remove-server is `raft_remove_failed`;
- *   the `NodeRemove` commit failing is the submitter's error (`raft_apply_failed`, `no_leader`).
+ * - The leaver is removed from raft *before* the §5 demotions (the spec orders them the other way):
+ *   a demotion is a remove + re-add, and re-adding under a configuration that still counts a dead
+ *   leaver as a voter can need its vote and never commit — {1, 2, 3} minus a dead 3, demoting 2
+ *   first, leaves {1, 3}, which cannot commit the re-add and loses the cluster its quorum. A node
+ *   that just died still looks reachable to the leader for a while, so the order does not depend
+ *   on contact. Both orders pass through a configuration of the same size. The demotions then
+ *   shrink the voters to `target(remaining)`.
+ * - A failed demotion does not fail the call — the node is already removed and committed; the
+ *   kicked voter reconciler converges the voter set (its ERROR log names the failure). A failed
+ *   remove-server is `raft_remove_failed`; the `NodeRemove` commit failing is the submitter's
+ *   error (`raft_apply_failed`, `no_leader`, `quorum_lost`).
  *
  * @module
  */
@@ -63,7 +72,7 @@ export type NodeRemoveOutcome =
  *
  * @throws {JacoError} `validation_failed`, `unknown_host`, `no_leader` (not the leader / no
  *   successor in time), `drain_no_placement`, `drain_timeout`, `drain_cancelled`,
- *   `drain_apply_failed`, `raft_demote_failed`, `raft_remove_failed`, and the submitter's errors
+ *   `drain_apply_failed`, `raft_remove_failed`, and the submitter's errors
  */
 export async function nodeRemove(
   deps: NodeRemoveDeps,
@@ -99,7 +108,6 @@ export async function nodeRemove(
     moved = await drainNode({ ...deps, identity }, hostname, ids, signal);
   }
   if (inRaft) {
-    await shrinkVoters(deps, hostname);
     await deps.raft.remove(hostname).catch((error) => {
       throw new JacoError("raft_remove_failed", `cannot remove "${hostname}" from raft: ${error}`, {
         hostname,
@@ -107,13 +115,17 @@ export async function nodeRemove(
     });
   }
   await deps.submit({ $case: "nodeRemove", value: { hostname } }, identity);
+  if (inRaft) await shrinkVoters(deps, hostname);
   deps.kick();
   return {
     done: NodeRemoveResponse.fromPartial({ hostname, forced: request.force, replicasMoved: moved }),
   };
 }
 
-/** Pre-removal demotion (cluster.md §5): remove + re-add as learner, one at a time. */
+/**
+ * The §5 demotions down to `target(remaining)` (remove + re-add as learner, one at a time); stops
+ * at the first failure and leaves the rest to the voter reconciler (see module doc).
+ */
 async function shrinkVoters(deps: NodeRemoveDeps, leaving: string): Promise<void> {
   const status = deps.raft.status();
   const plan = planShrinkBeforeRemove({ config: status.conf, leader: status.id, leaving });
@@ -123,12 +135,8 @@ async function shrinkVoters(deps: NodeRemoveDeps, leaving: string): Promise<void
       if (!address) throw new Error("no known raft address");
       await deps.raft.remove(change.server);
       await deps.raft.addLearner(change.server, address);
-    } catch (error) {
-      throw new JacoError(
-        "raft_demote_failed",
-        `cannot demote "${change.server}" before removing "${leaving}": ${error}`,
-        { hostname: leaving, demoting: change.server },
-      );
+    } catch {
+      return;
     }
   }
 }

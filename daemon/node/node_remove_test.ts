@@ -14,7 +14,14 @@ const ts = new Date("2026-06-01T12:00:00Z");
 type Payload = Command["payload"];
 
 /** A 3-node cluster (node-1 leads) whose state applies every submitted payload at once. */
-function cluster(options: { self?: string; voters?: string[]; learners?: string[] } = {}) {
+function cluster(
+  options: {
+    self?: string;
+    voters?: string[];
+    learners?: string[];
+    lastContactMs?: Record<string, number>;
+  } = {},
+) {
   const state = new ClusterState();
   let index = 0;
   const submitted: Payload[] = [];
@@ -45,7 +52,13 @@ function cluster(options: { self?: string; voters?: string[]; learners?: string[
   let role = "leader";
   let leader = options.self ?? "node-1";
   const raft: RemoveRaft = {
-    status: () => ({ id: options.self ?? "node-1", role, leader, conf } as unknown as RaftStatus),
+    status: () => ({
+      id: options.self ?? "node-1",
+      role,
+      leader,
+      conf,
+      lastContactMs: options.lastContactMs ?? { "node-2": 0, "node-3": 0 },
+    } as unknown as RaftStatus),
     remove: (id) => {
       changes.push(`remove ${id}`);
       conf.voters = conf.voters.filter((v) => v !== id);
@@ -158,15 +171,24 @@ Deno.test("nodeRemove() --force demotes to the shrunken target, removes the serv
   assert.deepEqual(outcome, {
     done: { hostname: "node-3", forced: true, replicasMoved: 0 },
   });
-  // Two members remain → target 1 voter: node-2 (largest, not the leader) is demoted first.
+  // Two members remain → target 1 voter: node-2 (largest, not the leader) is demoted after.
   assert.deepEqual(setup.changes, [
+    "remove node-3",
     "remove node-2",
     "learner node-2",
-    "remove node-3",
     "kick",
   ]);
   assert.equal(setup.state.view().node("node-3"), undefined);
   assert.equal(setup.state.view().auditEvents().at(-1)?.payload.hostname, "node-3");
+});
+
+Deno.test("nodeRemove() still commits the removal when a later demotion fails", async () => {
+  const setup = cluster();
+  setup.deps.raft.addLearner = () => Promise.reject(new Error("not applied in time"));
+  const outcome = await nodeRemove(setup.deps, request("node-3", true), "alice", never);
+  assert.equal("done" in outcome, true);
+  assert.equal(setup.state.view().node("node-3"), undefined);
+  assert.deepEqual(setup.changes, ["remove node-3", "remove node-2", "kick"]);
 });
 
 Deno.test("nodeRemove() refuses with drain_no_placement when a hosts-pinned replica has no other ready host", async () => {
@@ -198,7 +220,7 @@ Deno.test("nodeRemove() cordons the node, waits for the scheduler to move its re
   });
   const outcome = await nodeRemove(setup.deps, request("node-3"), "alice", never);
   assert.deepEqual(outcome, { done: { hostname: "node-3", forced: false, replicasMoved: 1 } });
-  assert.deepEqual(setup.changes.slice(-2), ["remove node-3", "kick"]);
+  assert.deepEqual(setup.changes, ["remove node-3", "remove node-2", "learner node-2", "kick"]);
   assert.equal(setup.state.view().node("node-3"), undefined);
 });
 
