@@ -98,7 +98,8 @@ export class LeaderRpcClient {
       return Promise.reject(error);
     }
     return new Promise((resolve, reject) => {
-      client.makeUnaryRequest(
+      const cancel = () => call.cancel();
+      const call = client.makeUnaryRequest(
         method.path,
         method.grpc.requestSerialize,
         method.grpc.responseDeserialize,
@@ -106,10 +107,13 @@ export class LeaderRpcClient {
         metadataOf(options),
         { deadline: Date.now() + (options.deadlineMs ?? forwardDeadlineMs) },
         (error: ServiceError | null, response?: unknown) => {
+          options.signal?.removeEventListener("abort", cancel);
           if (!error) resolve(response as Response);
           else reject(failureOf(error, address));
         },
       );
+      if (options.signal?.aborted) cancel();
+      else options.signal?.addEventListener("abort", cancel, { once: true });
     });
   }
 
@@ -175,6 +179,8 @@ export interface ForwardOptions {
   identity?: string;
   /** Deadline of the call / whole stream (default {@link forwardDeadlineMs}). */
   deadlineMs?: number;
+  /** The forwarding member's caller went away: cancel the call on the leader too. */
+  signal?: AbortSignal;
 }
 
 function metadataOf(options: ForwardOptions): Metadata {

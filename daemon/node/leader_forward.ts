@@ -40,7 +40,7 @@ export type CallLeader = <Response>(
   address: string,
   path: string,
   request: unknown,
-  options?: { identity?: string; deadlineMs?: number },
+  options?: { identity?: string; deadlineMs?: number; signal?: AbortSignal },
 ) => Promise<Response>;
 
 /** Re-invokes one server-streaming method on the leader at `address`. */
@@ -48,7 +48,7 @@ export type StreamLeader = <Message>(
   address: string,
   path: string,
   request: unknown,
-  options?: { identity?: string; deadlineMs?: number },
+  options?: { identity?: string; deadlineMs?: number; signal?: AbortSignal },
 ) => AsyncIterable<Message>;
 
 /** What {@link onLeader} needs from the node. */
@@ -72,6 +72,8 @@ export interface ForwardOrigin {
   identity?: string;
   /** Deadline of the forwarded call (default the client's 10 s). */
   deadlineMs?: number;
+  /** Aborted when this member's caller goes away; cancels the forwarded call. */
+  signal?: AbortSignal;
 }
 
 /** What {@link onLeaderStream} needs from the node. */
@@ -116,8 +118,15 @@ export function onLeader<Response>(
   }
 }
 
-function forwardOptions(origin: ForwardOrigin): { identity?: string; deadlineMs?: number } {
-  return { identity: origin.identity, deadlineMs: origin.deadlineMs };
+function forwardOptions(
+  origin: ForwardOrigin,
+): { identity?: string; deadlineMs?: number; signal?: AbortSignal } {
+  const options: { identity?: string; deadlineMs?: number; signal?: AbortSignal } = {
+    identity: origin.identity,
+    deadlineMs: origin.deadlineMs,
+  };
+  if (origin.signal) options.signal = origin.signal;
+  return options;
 }
 
 /**

@@ -408,7 +408,11 @@ export class JacoNode {
    */
   #nodeRemove(request: NodeRemoveRequest, call: CallContext): Promise<NodeRemoveResponse> {
     const path = "/jaco.v1.Cluster/NodeRemove";
-    const options = { identity: call.identity, deadlineMs: NODE_REMOVE_CALL_DEADLINE_MS };
+    const options = {
+      identity: call.identity,
+      deadlineMs: NODE_REMOVE_CALL_DEADLINE_MS,
+      signal: call.signal,
+    };
     const view = () => this.#state.view();
     return onLeader({
       raft: () => this.#raft,
