@@ -10,6 +10,13 @@
  * daemons, which `Pss` splits between them), then
  * `footprint jacod_idle_rss_mb_max=<x>` and `footprint goal_rss_mb=100 within_goal=<bool>`
  * (the goal: ≤ 100 MB per node). `JACO_BENCH_LOGS=1` prints the daemons' logs at the end.
+ * `DENO_V8_FLAGS` reaches the daemons (they inherit the environment), e.g.
+ * `DENO_V8_FLAGS=--max-semi-space-size=1`; the flags are echoed on the first line.
+ *
+ * `--breakdown` adds where the memory comes from: a child process imports, one step at a time,
+ * the npm packages jacod loads and then its own feature modules, printing
+ * `breakdown step=<what> rss_delta_mb=<x> rss_mb=<y> heap_used_mb=<z>` per step (the first
+ * npm import also pays for Deno's Node compatibility layer).
  *
  * @module
  */
@@ -36,9 +43,58 @@ export function statusFieldMb(statusText: string, field: string): number {
   return Number(match[1]) / 1024;
 }
 
+const root = new URL("../../", import.meta.url).pathname;
+
+/** Import steps of `--breakdown`, in load order: npm packages first, then JACO features. */
+const breakdownSteps = [
+  "reflect-metadata",
+  "@grpc/grpc-js",
+  "hono",
+  "@peculiar/x509",
+  "dockerode",
+  "yaml",
+  "node:sqlite",
+  ...["proto", "raft", "state", "daemon/api", "runtime", "compose", "daemon/node"].map((feature) =>
+    `${root}${feature}/mod.ts`
+  ),
+];
+
+const breakdownProgram = `
+const rss = async () => Number(/VmRSS:\\s+(\\d+)/.exec(await Deno.readTextFile("/proc/self/status"))[1]) / 1024;
+let last = await rss();
+console.log("breakdown step=deno rss_delta_mb=" + last.toFixed(1) + " rss_mb=" + last.toFixed(1));
+for (const step of JSON.parse(Deno.args[0])) {
+  await import(step);
+  const now = await rss();
+  const heap = Deno.memoryUsage().heapUsed / 1048576;
+  console.log("breakdown step=" + step.replace(${JSON.stringify(root)}, "") + " rss_delta_mb=" +
+    (now - last).toFixed(1) + " rss_mb=" + now.toFixed(1) + " heap_used_mb=" + heap.toFixed(1));
+  last = now;
+}
+`;
+
+async function breakdown(): Promise<void> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      "--config",
+      `${root}deno.json`,
+      breakdownProgram,
+      JSON.stringify(breakdownSteps),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(output.code === 0 ? output.stdout : output.stderr);
+  if (output.code !== 0) throw new Error(`breakdown failed: ${text}`);
+  console.log(text.trimEnd());
+}
+
 /** Runs the benchmark (see module doc). */
 export async function run(args: string[]): Promise<void> {
   const idleSeconds = idleSecondsOf(args);
+  console.log(`footprint deno_v8_flags="${Deno.env.get("DENO_V8_FLAGS") ?? ""}"`);
+  if (args.includes("--breakdown")) await breakdown();
   const members: ClusterMember[] = [];
   try {
     await formCluster(["node-1", "node-2", "node-3"], "jaco-bench-footprint-", members);
