@@ -1,8 +1,8 @@
 /**
  * `Deploy.Apply` (manifests.md §4, rpc.md §1.2): validate the manifest pair again on the daemon,
  * check it against the cluster (members, routes and ports of other deployments, privileged
- * admission), diff it against the applied revision, and — unless dry-run — commit revision
- * `applied + 1` in one write.
+ * admission), diff it against the applied revision, and — unless dry-run — commit the next
+ * revision number in one write.
  *
  * Decisions where the spec is silent or the reference differs:
  * - Any member serves Apply: validation and the diff read the contacted member's state, and the
@@ -14,12 +14,21 @@
  * - `privileged_workload_admitted` events (one per gated service, manifests.md §2.10) are
  *   committed in the same batch as the apply, so they land exactly once and never without it.
  * - A dry run answers the current applied revision (0 for a new deployment) and the diff.
+ * - The next revision is one above every number the deployment has used (applied, previous and
+ *   retained history), not `applied + 1`: after a rollback to revision 1 of 2, the next apply is
+ *   3, so revision 2's retained content is never overwritten under a reused number.
  * - The privileged check uses the token's `allows_privileged` as this member has applied it.
  *
  * @module
  */
 import { checkClusterFacts, type ClusterFacts, gatedServicesOf } from "../../compose/mod.ts";
-import { type ApplyRequest, ApplyResponse, AuditEventType, type Command } from "../../proto/mod.ts";
+import {
+  type ApplyRequest,
+  ApplyResponse,
+  AuditEventType,
+  type Command,
+  type Deployment,
+} from "../../proto/mod.ts";
 import type { StateView } from "../../state/mod.ts";
 import type { Caller, DeployDeps } from "./deps.ts";
 import { revisionDiff } from "./diff.ts";
@@ -46,7 +55,7 @@ export async function applyDeployment(
   const diff = revisionDiff(before, content, compose);
   if (request.dryRun) return ApplyResponse.fromPartial({ appliedRevision: applied, diff });
 
-  const revision = applied + 1;
+  const revision = nextRevision(current);
   const apply: Command["payload"] = {
     $case: "deploymentApply",
     value: { ...content, revision },
@@ -81,6 +90,18 @@ export async function applyDeployment(
   };
   await deps.submit(payload, caller.identity);
   return ApplyResponse.fromPartial({ appliedRevision: revision, diff });
+}
+
+/**
+ * The revision number the next apply of `current` commits: one above every number it has used.
+ *
+ * @example
+ * nextRevision(undefined); // 1
+ */
+export function nextRevision(current: Deployment | undefined): number {
+  if (!current) return 1;
+  const used = current.history.map((entry) => entry.revision);
+  return Math.max(current.appliedRevision, current.previousRevision, ...used) + 1;
 }
 
 /** The cluster facts of manifests.md §4 steps 10–13 for `deployment`, from `view`. */

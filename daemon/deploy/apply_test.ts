@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { AuditEventType, ServiceSpec_PlacementMode } from "../../proto/mod.ts";
 import { applyDeployment } from "./apply.ts";
+import { rollbackDeployment } from "./rollback_delete.ts";
 import { applyRequest, caller, code, deployKit, sampleCompose, sampleJaco } from "./_kit_test.ts";
 
 const privilegedCompose = `services:
@@ -76,6 +77,24 @@ Deno.test("applyDeployment() re-apply: revision 2, diff names what changed; same
   const same = await applyDeployment(applyRequest(changed, compose), caller(), kit);
   assert.equal(same.appliedRevision, 3);
   assert.deepEqual(same.diff, { adds: [], updates: [], removes: [] });
+});
+
+Deno.test("applyDeployment() after a rollback commits a new number; the rolled-back-from revision is kept", async () => {
+  const kit = deployKit();
+  await applyDeployment(applyRequest(), caller(), kit);
+  const compose2 = sampleCompose.replace('DB_PORT: "5432"', 'DB_PORT: "6543"');
+  await applyDeployment(applyRequest(sampleJaco, compose2), caller(), kit);
+  await rollbackDeployment({ deployment: "sample", revision: 0 }, caller(), kit);
+  assert.equal(kit.state.view().deployment("sample")!.appliedRevision, 1);
+  const compose3 = sampleCompose.replace('DB_PORT: "5432"', 'DB_PORT: "7654"');
+  const third = await applyDeployment(applyRequest(sampleJaco, compose3), caller(), kit);
+  assert.equal(third.appliedRevision, 3);
+  const view = kit.state.view();
+  assert.equal(view.deployment("sample")!.previousRevision, 1);
+  const compose = (revision: number) =>
+    new TextDecoder().decode(view.deploymentRevision("sample", revision)!.composeYaml);
+  assert.match(compose(2), /6543/);
+  assert.match(compose(3), /7654/);
 });
 
 Deno.test("applyDeployment() refuses a pinned host that is not a member: unknown_host", async () => {
