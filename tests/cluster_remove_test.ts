@@ -9,7 +9,8 @@
  *   commits on the survivors and never reaches it);
  * - removing the leader itself (node-1) through node-2 hands leadership over first and leaves
  *   node-2 alone and still writable;
- * - a dead (SIGKILLed) voter can be removed too, and the two survivors keep committing.
+ * - a dead (SIGKILLed) voter hosting a replica pinned to it is refused with `drain_no_placement`
+ *   naming the replica, removed with `--force`, and the two survivors keep committing.
  *
  * @module
  */
@@ -133,7 +134,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "node remove of a dead (SIGKILLed) voter through a follower leaves a writable 2-node cluster",
+    "node remove of a dead voter hosting a pinned replica: drain_no_placement, then --force leaves a writable 2-node cluster",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -141,8 +142,44 @@ Deno.test({
     try {
       await formCluster(["node-1", "node-2", "node-3"], "jaco-remove-dead-", members);
       const [one, two, three] = members;
+      const stack = `${one.setup.dir}/stack`;
+      await Deno.mkdir(stack);
+      await Deno.writeTextFile(
+        `${stack}/jaco.yaml`,
+        "deployment: pin\nservices:\n  - name: db\n    placement: hosts\n    hosts: [node-3]\n",
+      );
+      await Deno.writeTextFile(
+        `${stack}/compose.yml`,
+        "services:\n  db:\n    image: jaco-test/busybox:1\n    pull_policy: never\n",
+      );
+      const applied = await jaco([
+        "apply",
+        `${stack}/jaco.yaml`,
+        "--detach",
+        "--socket",
+        one.setup.socket,
+      ]);
+      assert.equal(applied.code, 0, applied.stderr);
+      const pinned = await pollUntil("the pinned replica is placed on node-3", async () => {
+        const run = await jaco(["get", "replicas", "-o", "json", "--socket", two.setup.socket]);
+        const replicas = JSON.parse(run.stdout) as { id: string; host: string }[];
+        return replicas.find((replica) => replica.host === "node-3")?.id;
+      }, { timeoutMs: 15_000, pollMs: 250 });
       await killMember(three);
-      const removed = await jaco(["node", "remove", "node-3", "--socket", two.setup.socket]);
+      const refused = await jaco(["node", "remove", "node-3", "--socket", two.setup.socket]);
+      assert.equal(refused.code, 1);
+      assert.equal(
+        refused.stderr,
+        `Error: drain_no_placement: node hosts pinned replicas: [${pinned}]\n`,
+      );
+      const removed = await jaco([
+        "node",
+        "remove",
+        "node-3",
+        "--force",
+        "--socket",
+        two.setup.socket,
+      ]);
       assert.equal(removed.code, 0, removed.stderr);
       assert.equal(removed.stdout, "Removed node node-3\n");
       for (const survivor of [one, two]) {
