@@ -175,6 +175,17 @@ Deno.test("dead node: stateless replicas re-pointed, pinned ones stay pending wi
   const deployment = h.state.view().deployment("shop")!;
   assert.equal(deployment.status, DeploymentStatus.DEPLOYMENT_STATUS_PENDING);
   assert.equal(deployment.statusDetails.reason, "cannot_satisfy_host_placement: c unreachable");
+  const stranded = h.state.view().replicaObserved("shop-db-0")!;
+  assert.equal(stranded.state, ReplicaState.REPLICA_STATE_PENDING, "stale running replaced");
+  assert.equal(stranded.code, "cannot_satisfy_host_placement");
+  assert.equal(stranded.message, "cannot_satisfy_host_placement: c unreachable");
+  assert.equal(stranded.host, "c");
+  h.advance(1);
+  h.runAll((id) => id.startsWith("shop-web"));
+  assert.ok(
+    !cases(h.pass()).includes("replicaObservedUpdate"),
+    "the pending mark is written once",
+  );
   h.live.add("c");
   h.converge();
   assert.equal(
@@ -183,6 +194,10 @@ Deno.test("dead node: stateless replicas re-pointed, pinned ones stay pending wi
   );
   const counts = [...h.perHost("shop", "web").values()];
   assert.deepEqual(counts, [1, 1, 1], "evened out again once c returned");
+  assert.equal(
+    h.state.view().replicaObserved("shop-db-0")?.state,
+    ReplicaState.REPLICA_STATE_RUNNING,
+  );
 });
 
 Deno.test("drain: replacement runs before the original goes; global replicas dropped", () => {

@@ -8,7 +8,7 @@
  * - dead — on a host the leader does not hear from: a stateless one is re-pointed in place to a
  *   fresh host (same id; the dead runtime stops its container when it returns); a pinned one
  *   (`hosts`) stays and the deployment is pending `cannot_satisfy_host_placement: <host>
- *   unreachable`;
+ *   unreachable`, its stale observation replaced by `pending` with that code and reason;
  * - bad — older generation (rolling) or on a live host it may no longer use (draining, not
  *   ready, dropped from `hosts`: migrating).
  *
@@ -27,12 +27,16 @@
 import {
   type Deployment,
   type ReplicaDesired,
+  ReplicaState,
   type ServiceSpec,
   ServiceSpec_PlacementMode as Mode,
 } from "../proto/mod.ts";
 import type { Pass } from "./_pass.ts";
 import { bump, type HostCounts, packHost, pinnedHost, spreadHost } from "./placement.ts";
 import { decideRoll } from "./rollout.ts";
+
+/** Observation code of a pinned replica whose host is dead or removed. */
+export const strandedCode = "cannot_satisfy_host_placement";
 
 /** Image and spec hash the applied revision wants. */
 export interface Generation {
@@ -49,6 +53,36 @@ export function planService(
 ): string | undefined {
   const planner = new ServicePlanner(pass, deployment, spec, generation);
   return planner.run();
+}
+
+/**
+ * A pinned replica whose host is dead: its last observation (often `running`) is stale, so it is
+ * replaced once by `pending` / `cannot_satisfy_host_placement` with the reason as message, the
+ * host and container kept. The host's runtime overwrites it with fresh observations on return.
+ */
+function markStranded(pass: Pass, replica: ReplicaDesired, reason: string): void {
+  const observed = pass.observed.get(replica.id);
+  if (
+    observed?.state === ReplicaState.REPLICA_STATE_PENDING &&
+    observed.code === strandedCode && observed.message === reason
+  ) return;
+  pass.add({
+    $case: "replicaObservedUpdate",
+    value: {
+      replica: {
+        id: replica.id,
+        details: {},
+        containerId: "",
+        startedAt: undefined,
+        lastHealthAt: undefined,
+        ...observed,
+        host: replica.host,
+        state: ReplicaState.REPLICA_STATE_PENDING,
+        code: strandedCode,
+        message: reason,
+      },
+    },
+  });
 }
 
 class ServicePlanner {
@@ -97,9 +131,11 @@ class ServicePlanner {
       const listed = !this.#pinned || this.#spec.hosts.includes(replica.host);
       if (state === "dead" && this.#pinned && listed) {
         this.#stranded.push(replica);
-        reasons.push(
-          `cannot_satisfy_host_placement: ${replica.host} ${pass.cluster.deadWord(replica.host)}`,
-        );
+        const reason = `cannot_satisfy_host_placement: ${replica.host} ${
+          pass.cluster.deadWord(replica.host)
+        }`;
+        reasons.push(reason);
+        markStranded(pass, replica, reason);
       } else if (state === "dead") {
         this.#dead.push(replica);
         continue;
