@@ -9,7 +9,8 @@
  *
  * Decisions: an empty body is the empty message `{}`; a body over `maxBodyBytes` (16 MiB by
  * default), malformed JSON or UTF-8, a non-object body, an unknown field or a wrong field type
- * are `validation_failed`; so is a non-POST request. A stream handler that fails before it
+ * are `validation_failed`; so is a non-POST request, and a body cut short (the caller closed the
+ * connection before its Content-Length or last chunk arrived). A stream handler that fails before it
  * yields and before the next macrotask (typically request validation) answers with a plain
  * error status instead of a 200 stream holding only an error line. When the request's signal is
  * aborted with a {@link JacoError} reason (`serveLocal` does so on shutdown), an open stream ends
@@ -50,12 +51,18 @@ async function readBody(request: Request, maxBodyBytes: number): Promise<unknown
   if (Number(request.headers.get("content-length") ?? "0") > maxBodyBytes) throw tooLarge();
   const chunks: Uint8Array[] = [];
   let sizeBytes = 0;
-  if (request.body) {
-    for await (const chunk of request.body) {
+  try {
+    for await (const chunk of request.body ?? []) {
       sizeBytes += chunk.byteLength;
       if (sizeBytes > maxBodyBytes) throw tooLarge();
       chunks.push(chunk);
     }
+  } catch (error) {
+    if (isJacoError(error)) throw error;
+    // The caller hung up before its Content-Length or last chunk arrived.
+    throw validation("request body ended before it was complete", {
+      reason: error instanceof Error ? error.message : String(error),
+    });
   }
   const bytes = new Uint8Array(sizeBytes);
   let offset = 0;

@@ -164,6 +164,26 @@ Deno.test("createLocalApp() refuses malformed bodies as validation_failed", asyn
   assert.equal(get.status, 400);
 });
 
+Deno.test("createLocalApp() refuses a body cut short as validation_failed, never internal", async () => {
+  let sent = false;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent) return controller.error(new Error("connection closed before message completed"));
+      sent = true;
+      controller.enqueue(new TextEncoder().encode(`{"identity":`));
+    },
+  });
+  const response = await localApp()(
+    new Request("http://jaco/jaco.v1.Tokens/Issue", { method: "POST", body }),
+  );
+  assert.equal(response.status, 400);
+  assert.deepEqual(await response.json(), {
+    code: "validation_failed",
+    message: "request body ended before it was complete",
+    details: { reason: "connection closed before message completed" },
+  });
+});
+
 Deno.test("createLocalApp() treats an empty body as the empty message", async () => {
   const outcome = await callJson(localApp(), "/jaco.v1.Cluster/Status", "");
   assert.equal(outcome.status, 200);
