@@ -3,8 +3,8 @@
  * socket and gRPC over TLS with a valid operator token): malformed and truncated JSON, every
  * field of Tokens.Issue, Tokens.Revoke, Cluster.IssueJoinToken, Audit.Query and Deploy.Apply
  * sent with each wrong JSON type, wrong protobuf wire types, random bytes as protobuf, unknown
- * methods, truncated gRPC frames, payloads over the 16 MiB limits, bad `authorization` values and
- * an oversized header. Every answer must be a
+ * methods, truncated gRPC frames and HTTP requests, payloads over the 16 MiB limits, bad
+ * `authorization` values and an oversized header. Every answer must be a
  * typed error whose code is in the closed set and whose HTTP/gRPC status is the code's; only the
  * read-only Audit.Query may accept an input. The daemon must stay up and its state (token list,
  * audit event count, cluster status with raft index) must be unchanged. Seeded, so a failure
@@ -16,8 +16,8 @@
  * such bytes are a legitimate request, e.g. an empty IssueJoinToken that would mint a token).
  * grpc-js answers three cases before any JACO handler runs — an unknown method (UNIMPLEMENTED),
  * an oversized message (RESOURCE_EXHAUSTED) and a truncated frame (UNIMPLEMENTED "received no
- * request message") — with a bare status, and Deno's HTTP server answers a 100 kB header with
- * an empty 400; errors.md §1 lets clients synthesize the code from the status, so those are
+ * request message") — with a bare status, and Deno's HTTP server answers a 100 kB header or a
+ * garbage request line with an empty 400 and a head cut short with nothing; errors.md §1 lets clients synthesize the code from the status, so those are
  * accepted bare, and only for those cases. All gRPC calls share one channel that is closed only
  * after the daemon is SIGKILLed: a grpc-js GOAWAY on a connection that carried many calls can
  * abort jacod (or the client) inside Deno 2.9.6's nghttp2 — reported separately, a runtime bug
@@ -280,6 +280,24 @@ function truncatedFrame(port: number, caPem: Uint8Array, token: string, path: st
   });
 }
 
+/**
+ * A raw HTTP/1.1 request on the socket whose body (or head) is cut short: the client writes
+ * `raw`, closes its write side and reads whatever comes back. No answer at all (a head cut
+ * short) is status 0; an answer without a JSON body is a bare status.
+ */
+async function truncatedHttp(socket: string, raw: string): Promise<Answer> {
+  const connection = await Deno.connect({ transport: "unix", path: socket });
+  await connection.write(new TextEncoder().encode(raw));
+  await connection.closeWrite();
+  const text = await new Response(connection.readable).text();
+  const head = /^HTTP\/1\.1 (\d{3})/.exec(text);
+  if (!head) return { accepted: false, status: 0 };
+  const body = text.slice(text.indexOf("\r\n\r\n") + 4);
+  const status = Number(head[1]);
+  if (status < 300) return { accepted: true, status };
+  return { accepted: false, status, envelope: body === "" ? undefined : JSON.parse(body) };
+}
+
 async function snapshot(client: Deno.HttpClient): Promise<unknown> {
   const post = async (path: string) =>
     await (await fetch(`http://jaco${path}`, { method: "POST", body: "{}", client })).text();
@@ -422,6 +440,21 @@ Deno.test({
         json("odd x-request-id", issue, "[]", { headers: { "x-request-id": "a b\tc" } }),
         "socket",
       );
+      const head = `POST ${issue} HTTP/1.1\r\nHost: jaco\r\n`;
+      const rawRequests: [string, number[]][] = [
+        [`${head}Content-Length: 100\r\n\r\n{"identity":`, []],
+        [`${head}Transfer-Encoding: chunked\r\n\r\n5\r\n{"ide\r\n`, []],
+        [`${head}Content-Le`, [0]],
+        ["GARBAGE\r\n\r\n", [400]],
+      ];
+      for (const [raw, bare] of rawRequests) {
+        add({
+          label: `socket truncated HTTP ${JSON.stringify(raw.slice(-24))}`,
+          path: issue,
+          bare,
+          send: () => truncatedHttp(setup.socket, raw),
+        }, "socket");
+      }
       const oversized = new Uint8Array(limitBytes + 1024).fill(0x20);
       add(json("oversized body", "/jaco.v1.Tokens/Issue", oversized), "socket");
       grpcCase("oversized message", "/jaco.v1.Tokens/Issue", oversized, [8]);
