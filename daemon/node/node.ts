@@ -509,7 +509,7 @@ export class JacoNode {
         hostname: this.#o.config.nodeName,
         address: formatHostPort(this.#o.addresses.clusterAddr),
         grpcAddress: formatHostPort(this.#o.addresses.listenAddr),
-        recorded: () => this.#state.view().node(this.#o.config.nodeName) !== undefined,
+        recorded: () => this.#state.view().node(this.#o.config.nodeName),
       },
       stopped: () => this.#stopped,
       sleep: () =>

@@ -12,9 +12,10 @@
  *   rejoin under their own names with fresh join tokens (a kept record would refuse them as
  *   `node_already_member`).
  * - When the node was restored under another name than it had in the backup (`restore --name
- *   <other>`), state holds no `Node` record for it: one is written first (`NodeJoin` with its
- *   raft and gRPC advertise addresses, then `NodeStatusUpdate{ready}`), so the restored node
- *   lists itself, is placement-eligible and can be found as the leader by followers that join.
+ *   <other>`), state holds no `Node` record for it; restored under a former member's name on a
+ *   new host, the record holds that host's stale addresses. Either way one is (re)written first
+ *   (`NodeJoin` with its raft and gRPC advertise addresses, then `NodeStatusUpdate{ready}`), so
+ *   the restored node lists itself, is placement-eligible and joiners learn its real raft address.
  *
  * @module
  */
@@ -38,8 +39,16 @@ export interface CompleteRestoreOptions {
   log: DaemonLogger;
   /** Hostnames of the `Node` records other than this node's (read when the submit runs). */
   formerMembers: () => readonly string[];
-  /** This node, recorded when state has no `Node` for it (restored under another name). */
-  self?: { hostname: string; address: string; grpcAddress: string; recorded: () => boolean };
+  /**
+   * This node, (re)recorded when state has no `Node` for it or one with other addresses;
+   * `recorded()` reads its current record.
+   */
+  self?: {
+    hostname: string;
+    address: string;
+    grpcAddress: string;
+    recorded: () => { address: string; grpcAddress: string } | undefined;
+  };
   /** Tries while there is no leader (default 60). */
   attempts?: number;
 }
@@ -75,7 +84,7 @@ export async function completeRestore(options: CompleteRestoreOptions): Promise<
   };
   for (let attempt = 0; attempt < (options.attempts ?? 60) && !options.stopped(); attempt++) {
     try {
-      if (options.self && !options.self.recorded()) await recordSelf(options);
+      if (options.self && !upToDate(options.self)) await recordSelf(options);
       for (const hostname of options.formerMembers()) {
         await options.submit({ $case: "nodeRemove", value: { hostname } }, systemIdentity);
       }
@@ -94,6 +103,12 @@ export async function completeRestore(options: CompleteRestoreOptions): Promise<
     }
   }
   return false;
+}
+
+function upToDate(self: NonNullable<CompleteRestoreOptions["self"]>): boolean {
+  const record = self.recorded();
+  return record !== undefined && record.address === self.address &&
+    record.grpcAddress === self.grpcAddress;
 }
 
 /** Writes this node's `Node` record as ready (see module doc). */

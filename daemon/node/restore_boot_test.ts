@@ -140,7 +140,7 @@ Deno.test("completeRestore() records this node as ready when it was restored und
         hostname: "omega",
         address: "10.0.0.9:7001",
         grpcAddress: "10.0.0.9:7000",
-        recorded: () => false,
+        recorded: () => undefined,
       },
     });
     assert.equal(done, true);
@@ -167,8 +167,32 @@ Deno.test("completeRestore() writes no Node record when this node already has on
         cases.push(payload!.$case);
         return Promise.resolve({ raftIndex: 1 });
       }),
-      self: { hostname: "alpha", address: "a:1", grpcAddress: "a:2", recorded: () => true },
+      self: {
+        hostname: "alpha",
+        address: "a:1",
+        grpcAddress: "a:2",
+        recorded: () => ({ address: "a:1", grpcAddress: "a:2" }),
+      },
     });
     assert.deepEqual(cases, ["auditAppend"]);
+  });
+});
+
+Deno.test("completeRestore() rewrites this node's record when it carries another host's addresses", async () => {
+  await withMarker(marker, async (markerPath) => {
+    const cases: string[] = [];
+    await completeRestore({
+      ...options(markerPath, (payload) => {
+        cases.push(payload!.$case);
+        return Promise.resolve({ raftIndex: 1 });
+      }),
+      self: {
+        hostname: "alpha",
+        address: "10.0.0.9:7001",
+        grpcAddress: "10.0.0.9:7000",
+        recorded: () => ({ address: "10.0.0.1:7001", grpcAddress: "10.0.0.1:7000" }),
+      },
+    });
+    assert.deepEqual(cases, ["nodeJoin", "nodeStatusUpdate", "auditAppend"]);
   });
 });
