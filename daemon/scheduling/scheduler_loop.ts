@@ -3,17 +3,18 @@
  * submits each pass's commands as ONE Batch with identity `scheduler`.
  *
  * Triggers: one pass at start; watch events on deployments, nodes, desired and observed
- * replicas restart a 50 ms debounce; a 30 s safety tick runs a pass unconditionally; a 1 s
+ * replicas restart a 50 ms debounce; a 30 s safety tick runs a pass unconditionally; a 250 ms
  * liveness tick runs one when the set of live hosts changed, when the last plan asked to be
- * woken (restart backoff, rollout step timeout) or when the last submit failed. Passes never
- * overlap (an event during a pass queues one more). A pass is a no-op unless this member is
- * the raft leader.
+ * woken (restart backoff, rollout step timeout) or, at most once a second, when the last
+ * submit failed. Passes never overlap (an event during a pass queues one more). A pass is a
+ * no-op unless this member is the raft leader.
  *
  * Liveness is leader-local (no raft writes): a peer is live while the raft leader heard from it
  * within 5 s (`RaftDriver.status().lastContactMs`, 50 ms ticks, heartbeats every 100 ms); the
- * leader itself is always live. With the 1 s tick a dead node's stateless replicas are
- * re-pointed about 5–6.5 s after its last message (goal: within 10 s). A new leader presumes
- * every member live until it has led for 5 s.
+ * leader itself is always live. The tick only reads raft's in-memory status, so it is cheap at
+ * 250 ms: a dead node's stateless replicas are re-pointed about 5–5.5 s after its last message
+ * (goal: running elsewhere within 10 s, measured by tests/rig_deploy_failure_test.ts). A new
+ * leader presumes every member live until it has led for 5 s.
  *
  * @module
  */
@@ -61,7 +62,8 @@ export function startSchedulerLoop(
   let again = false;
   let lastLive = "";
   let wakeAt: Date | undefined;
-  let failed = false;
+  /** When the last submit failed (0 = it did not). */
+  let failedAt = 0;
 
   const runPass = async (): Promise<void> => {
     const status = context.raft.status();
@@ -79,9 +81,9 @@ export function startSchedulerLoop(
     context.log.info("applying reconcile batch", { commands: result.commands.length });
     try {
       await context.submit(planBatch(result), schedulerIdentity);
-      failed = false;
+      failedAt = 0;
     } catch (error) {
-      failed = true;
+      failedAt = context.now().getTime();
       context.log.warn("reconcile batch failed", { error: (error as Error).message });
     }
   };
@@ -120,8 +122,9 @@ export function startSchedulerLoop(
     const live = [...liveHostsOf(context.nodeName, status.lastContactMs ?? {}, deadAfterMs)]
       .sort().join(",");
     const due = wakeAt !== undefined && context.now() >= wakeAt;
-    if (live !== lastLive || due || failed) trigger();
-  }, options.livenessTickMs ?? 1000);
+    const retry = failedAt > 0 && context.now().getTime() - failedAt >= 1000;
+    if (live !== lastLive || due || retry) trigger();
+  }, options.livenessTickMs ?? 250);
   trigger();
 
   return {
