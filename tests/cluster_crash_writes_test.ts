@@ -298,7 +298,7 @@ Deno.test({
         ]);
         return status ? `${member.name} had exited: ${JSON.stringify(status)}` : "";
       }));
-      console.log(exited.filter((line) => line !== "").join("\n"));
+      for (const line of exited) if (line !== "") console.log(line);
       const logs = await Promise.all(members.map((member) => stopDaemon(member.daemon, "SIGTERM")));
       if (Deno.env.get("JACO_TEST_LOGS")) console.error(logs.join("\n----\n"));
       await Promise.all(
