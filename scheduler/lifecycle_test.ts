@@ -257,3 +257,23 @@ Deno.test("status: an unparseable compose keeps the deployment pending with the 
   assert.equal(deployment.status, DeploymentStatus.DEPLOYMENT_STATUS_PENDING);
   assert.match(deployment.statusDetails.reason, /^compose parse failed: /);
 });
+
+Deno.test("dead node returns: the evening-out replica is kept while it starts (no churn)", () => {
+  const h = new Harness();
+  h.nodes("a", "b", "c");
+  h.deploy("shop", [{ name: "web", replicas: 6 }]);
+  h.converge();
+  h.live.delete("c");
+  h.converge();
+  assert.deepEqual([...h.perHost("shop", "web").values()], [3, 3]);
+  h.live.add("c");
+  for (let i = 0; i < 5; i++) {
+    h.pass();
+    h.runAll((id) => h.state.view().replicaDesired(id)?.host !== "c"); // c starts slowly
+  }
+  assert.equal(h.perHost("shop", "web").get("c"), 1, "the replica placed on c stays");
+  h.converge();
+  assert.deepEqual([...h.perHost("shop", "web").values()].sort(), [2, 2, 2]);
+  const created = h.state.view().replicaCounter("shop", "web")!.nextIndex;
+  assert.ok(created <= 8, `${created} indexes used: no create/remove churn`);
+});

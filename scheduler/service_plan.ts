@@ -17,10 +17,11 @@
  * at a time (a step starts only when every good replica on a live host runs). A bad replica is
  * removed only when that keeps the record count ≥ replicas and, if it runs, the running count ≥
  * replicas. Scale-down removes surplus good replicas (spread: from the most crowded host first,
- * then highest index; others: highest index), never taking running ones below replicas. A spread
- * service left uneven (a host with two while an eligible host has none, e.g. after a dead node
- * returns) gets one extra replica on the empty host; the surplus rule then retires one from the
- * crowded host once it runs.
+ * then highest index; others: highest index), never taking running ones below replicas, and for
+ * spread never from a host already at the minimum while another holds more. A spread service
+ * left uneven (a host with two more than the emptiest eligible host, e.g. after a dead node
+ * returns) gets one extra replica on the emptiest host; the surplus rule then retires one from
+ * the crowded host once it runs (the extra one is kept while it starts).
  *
  * @module
  */
@@ -214,10 +215,14 @@ class ServicePlanner {
     );
   }
 
-  /** A host holds two or more while an eligible host holds none. */
+  /** Some host holds at least two more replicas than the emptiest eligible host. */
   #uneven(): boolean {
-    const empty = this.#eligible.some((host) => (this.#counts.get(host) ?? 0) === 0);
-    return empty && [...this.#counts.values()].some((count) => count >= 2);
+    return Math.max(0, ...this.#counts.values()) - this.#fewest() >= 2;
+  }
+
+  /** The fewest replicas of this service on an eligible host. */
+  #fewest(): number {
+    return Math.min(...this.#eligible.map((host) => this.#counts.get(host) ?? 0));
   }
 
   #noHost(): string {
@@ -286,11 +291,23 @@ class ServicePlanner {
     let removed = 0;
     for (const replica of this.#surplusOrder([...this.#good])) {
       if (removed >= surplus) break;
+      if (this.#wouldUneven(replica)) continue;
       if (!this.#canRemove(replica, wanted)) continue;
       this.#pass.remove(replica);
       bump(this.#counts, replica.host, -1);
       removed++;
     }
+  }
+
+  /**
+   * Spread only: removing `replica` would leave its host below the emptiest other eligible host
+   * while a host holds more — e.g. the replica just placed on a returned host, still starting,
+   * beside crowded hosts whose replicas all run (removing it would only re-create it: churn).
+   */
+  #wouldUneven(replica: ReplicaDesired): boolean {
+    if (this.#mode !== Mode.PLACEMENT_MODE_SPREAD) return false;
+    const count = this.#counts.get(replica.host) ?? 0;
+    return count <= this.#fewest() && Math.max(0, ...this.#counts.values()) > count;
   }
 
   #surplusOrder(good: ReplicaDesired[]): ReplicaDesired[] {
