@@ -4,7 +4,8 @@
  *
  * - Triggers: start (orphan sweep, then resync), `replicas_desired` events (start on add/update
  *   to self; stop + remove on removal or move away), RESYNC, observation events into `pulling`,
- *   `running` or `degraded` (wake the starts deferred on `depends_on`), a 30 s tick (orphan sweep
+ *   `running` or `degraded` (wake the starts deferred on `depends_on`), a local replica's
+ *   `restart_exhausted` observation cleared by a new revision (start it), a 30 s tick (orphan sweep
  *   + resync), and `replica_commands` (`restart`: stop with the container's own signal and grace,
  *   remove, start fresh — once per command raft index).
  * - Dispatch: every replica has one lane (a promise chain), so its starts, stops and restarts
@@ -39,6 +40,9 @@ import type { DaemonLogger } from "../node/log.ts";
 import { wakesDependents } from "./depends_gate.ts";
 import { ObservationPublisher } from "./observation_publisher.ts";
 import { type PipelineContext, startReplica } from "./start_pipeline.ts";
+
+/** Observation code of a replica the restarter gave up on (scheduling.md §11). */
+const restartExhausted = "restart_exhausted";
 
 /** Options of a {@link RuntimeAgent}. */
 export interface RuntimeAgentOptions {
@@ -211,12 +215,25 @@ export class RuntimeAgent {
   }
 
   async #consumeObserved(
-    events: AsyncIterable<{ kind: string; after?: { state: number }; freshnessOnly?: boolean }>,
+    events: AsyncIterable<{
+      kind: string;
+      before?: { id: string; code: string };
+      after?: { state: number; code: string };
+      freshnessOnly?: boolean;
+    }>,
   ) {
     for await (const event of events) {
       if (event.kind === WatchEventKind.RESYNC) this.#wakeDeferred();
       else if (event.after && !event.freshnessOnly && wakesDependents(event.after.state)) {
         this.#wakeDeferred();
+      }
+      // A new revision drops `restart_exhausted` (state/): start the replica again now rather
+      // than on the next 30 s tick (an identical re-apply changes no desired record).
+      if (
+        event.before?.code === restartExhausted && event.after?.code !== restartExhausted
+      ) {
+        const desired = this.#options.state.view().replicaDesired(event.before.id);
+        if (desired?.host === this.#options.nodeName) this.#dispatchStart(desired);
       }
     }
   }
