@@ -181,6 +181,7 @@ Deno.test({
         const host = hostOf(web.host);
         const name = `jaco_${web.id}`;
         const before = await inspect(host, name, "{{.State.StartedAt}}");
+        const killed = Date.now();
         await host.docker(["kill", name], { check: true });
         await rig.waitFor(async () => {
           const started = await inspect(host, name, "{{.State.Running}} {{.State.StartedAt}}")
@@ -188,7 +189,8 @@ Deno.test({
           const [running, at] = started.split(" ");
           const replica = (await replicas(node, "sample")).find((r) => r.id === web.id);
           return running === "true" && at !== before && replica?.state === "running";
-        }, { what: `${web.id} restarted after docker kill`, timeoutMs: 60_000, intervalMs: 1_000 });
+        }, { what: `${web.id} restarted after docker kill`, timeoutMs: 60_000, intervalMs: 500 });
+        console.log(`kill_to_running_ms ${Date.now() - killed}`);
       });
 
       const crashFiles = await writeStack(
@@ -247,12 +249,15 @@ Deno.test({
         const host = hostOf(before.host);
         const name = `jaco_${before.id}`;
         const startedAt = await inspect(host, name, "{{.State.StartedAt}}");
+        const applied = Date.now();
         assert.equal(await apply(node, ...crashFiles), 2);
+        // Well inside the agent's 30 s resync tick: the cleared exhaustion itself starts it.
         await rig.waitFor(async () => {
           const names = (await containers(rig, "crashy")).map((c) => c.name);
           if (names.length !== 1) return false;
           return await inspect(host, names[0], "{{.State.StartedAt}}") !== startedAt;
-        }, { what: "crashy-crash started again after re-apply", timeoutMs: 30_000 });
+        }, { what: "crashy-crash started again after re-apply", timeoutMs: 10_000 });
+        console.log(`reapply_to_restart_ms ${Date.now() - applied}`);
         await node.jaco(["delete", "crashy"], { check: true });
       });
 
