@@ -142,13 +142,16 @@ async function dockerTimeline(
   return times.sort((a, b) => a[0] - b[0]);
 }
 
-/** Prints when Docker created the first / median container and started the last one. */
+/** Prints when Docker created the first / median container and started the first / median / last. */
 async function dockerFigures(rig: Rig, name: string, prefix: string, at: number): Promise<void> {
   const docker = await dockerTimeline(rig, prefix, at);
   const middle = docker[docker.length >> 1] ?? [0, 0];
   figure(`${name}_docker_first_created_ms`, docker[0]?.[0] ?? 0, "ms");
   figure(`${name}_docker_median_created_ms`, middle[0], "ms");
-  figure(`${name}_docker_last_started_ms`, Math.max(0, ...docker.map(([, s]) => s)), "ms");
+  const started = docker.map(([, at]) => at).sort((a, b) => a - b);
+  figure(`${name}_docker_first_started_ms`, started[0] ?? 0, "ms");
+  figure(`${name}_docker_median_started_ms`, started[started.length >> 1] ?? 0, "ms");
+  figure(`${name}_docker_last_started_ms`, started[started.length - 1] ?? 0, "ms");
 }
 
 /** JACO: apply over the leader's socket, then poll until every replica runs. */
