@@ -96,10 +96,15 @@ async function containersOn(host: RigHost): Promise<WebContainer[]> {
   ], { check: true });
   const ids = listed.stdout.split("\n").filter((id) => id !== "");
   if (ids.length === 0) return [];
+  // A container removed between `ps` and `inspect` is left out (inspected one by one then).
   const inspected = await host.docker(["inspect", ...ids]);
-  // A container removed between `ps` and `inspect` makes inspect fail: report none this round.
-  if (inspected.code !== 0) return [];
-  return JSON.parse(inspected.stdout).map((c: DockerInspect) => ({
+  const found: DockerInspect[] = inspected.code === 0
+    ? JSON.parse(inspected.stdout)
+    : (await Promise.all(ids.map(async (id) => {
+      const one = await host.docker(["inspect", id]);
+      return one.code === 0 ? JSON.parse(one.stdout) : [];
+    }))).flat();
+  return found.map((c) => ({
     host,
     id: c.Id.slice(0, 12),
     image: c.Config.Image,
@@ -133,8 +138,14 @@ async function allContainers(rig: Rig): Promise<WebContainer[]> {
   return (await Promise.all(rig.hosts.map(containersOn))).flat();
 }
 
-/** Fetches `/` of every running container from inside its host; returns the bodies answered. */
-async function probeRound(rig: Rig): Promise<string[]> {
+/** One probe round: the bodies answered, and `<container>@<host> <image>` of each miss. */
+interface Round {
+  answered: string[];
+  missed: string[];
+}
+
+/** Fetches `/` of every running container from inside its host. */
+async function probeRound(rig: Rig): Promise<Round> {
   const containers = (await allContainers(rig)).filter((c) => c.running && c.ip !== "");
   const answers = await Promise.all(containers.map(async (c) => {
     const result = await c.host.exec(
@@ -142,12 +153,21 @@ async function probeRound(rig: Rig): Promise<string[]> {
     );
     return result.code === 0 ? result.stdout.trim() : undefined;
   }));
-  return answers.filter((answer): answer is string => answer !== undefined);
+  return {
+    answered: answers.filter((answer): answer is string => answer !== undefined),
+    missed: containers.filter((_, i) => answers[i] === undefined)
+      .map((c) => `${c.id}@${c.host.name} ${c.image}`),
+  };
 }
 
-/** Probes in rounds until `stop` is aborted; returns the answers of every round. */
-async function probeUntil(rig: Rig, stop: AbortSignal): Promise<string[][]> {
-  const rounds: string[][] = [];
+/** The sorted bodies of one probe round. */
+async function bodies(rig: Rig): Promise<string[]> {
+  return (await probeRound(rig)).answered.sort();
+}
+
+/** Probes in rounds until `stop` is aborted; returns every round. */
+async function probeUntil(rig: Rig, stop: AbortSignal): Promise<Round[]> {
+  const rounds: Round[] = [];
   while (!stop.aborted) {
     const started = Date.now();
     rounds.push(await probeRound(rig));
@@ -157,16 +177,92 @@ async function probeUntil(rig: Rig, stop: AbortSignal): Promise<string[][]> {
   return rounds;
 }
 
-/** Waits until exactly REPLICAS `web` containers exist, all running `image`, on distinct hosts. */
-async function waitForWeb(rig: Rig, image: string, timeoutMs: number): Promise<WebContainer[]> {
+/**
+ * Waits until exactly REPLICAS `web` containers exist, all running `image` on distinct hosts and
+ * answering, and `jaco status` shows exactly REPLICAS replicas, all running (the scheduler
+ * replaces replicas it does not see running at once, so a roll must start from there).
+ */
+async function waitForWeb(
+  rig: Rig,
+  node: RigJacod,
+  image: string,
+  timeoutMs: number,
+): Promise<WebContainer[]> {
   return await rig.waitFor(async () => {
     const containers = await allContainers(rig);
     const settled = containers.length === REPLICAS &&
       containers.every((c) => c.running && c.image === image) &&
       new Set(containers.map((c) => c.host.name)).size === REPLICAS &&
-      (await probeRound(rig)).length === REPLICAS;
+      (await probeRound(rig)).answered.length === REPLICAS &&
+      (await observedRunning(node)) === REPLICAS;
     return settled ? containers : undefined;
   }, { what: `${REPLICAS} running web containers of ${image}`, timeoutMs, intervalMs: 500 });
+}
+
+/** How many `roll` replicas `jaco status -o json` lists, if all of them are running; else -1. */
+async function observedRunning(node: RigJacod): Promise<number> {
+  const { stdout } = await node.jaco(["status", "roll", "-o", "json"], { check: true });
+  const replicas: { state: string }[] = JSON.parse(stdout).replicas;
+  return replicas.every((r) => r.state === "running") ? replicas.length : -1;
+}
+
+/** One Docker event of a `roll` container. */
+interface DockerEvent {
+  ns: number;
+  action: string;
+  name: string;
+  image: string;
+}
+
+/** The Docker events of `roll` containers on every host between two instants, in time order. */
+async function rollEvents(rig: Rig, sinceMs: number, untilMs: number): Promise<DockerEvent[]> {
+  const perHost = await Promise.all(rig.hosts.map(async (host) => {
+    const { stdout } = await host.docker([
+      "events",
+      "--since",
+      (sinceMs / 1000).toFixed(3),
+      "--until",
+      (untilMs / 1000).toFixed(3),
+      "--filter",
+      "type=container",
+      "--filter",
+      "label=jaco.deployment=roll",
+      "--format",
+      "{{.TimeNano}}|{{.Action}}|{{.Actor.Attributes.name}}|{{.Actor.Attributes.image}}",
+    ], { check: true });
+    return stdout.split("\n").filter((line) => line !== "").map((line) => {
+      const [ns, action, name, image] = line.split("|");
+      return { ns: Number(ns), action, name, image };
+    });
+  }));
+  return perHost.flat().sort((a, b) => a.ns - b.ns);
+}
+
+/**
+ * Checks a roll to `image` from its Docker events: each replacement is created only after the
+ * previous one is healthy (one step at a time), and the j-th old container is stopped only
+ * after j replacements are healthy (start-first).
+ */
+function assertStartFirst(events: DockerEvent[], image: string): void {
+  const timeline = events.map((e) => `${e.ns} ${e.action} ${e.name} ${e.image}`).join("\n");
+  const first = (name: string, action: string) =>
+    events.find((e) => e.name === name && e.action === action)?.ns ?? Infinity;
+  const fresh = [
+    ...new Set(events.filter((e) => e.image === image && e.action === "create").map((e) => e.name)),
+  ];
+  assert.equal(fresh.length, REPLICAS, timeline);
+  const created = fresh.map((name) => first(name, "create"));
+  const healthy = fresh.map((name) => first(name, "health_status: healthy")).sort((a, b) => a - b);
+  for (let k = 1; k < fresh.length; k++) {
+    assert.ok(created[k] >= healthy[k - 1], `replacement ${k} created too early:\n${timeline}`);
+  }
+  const stopped = [
+    ...new Set(events.filter((e) => e.image !== image && e.action === "kill").map((e) => e.name)),
+  ];
+  const stops = stopped.map((name) => first(name, "kill")).sort((a, b) => a - b);
+  stops.forEach((ns, j) =>
+    assert.ok(ns >= healthy[j], `old container ${j} stopped too early:\n${timeline}`)
+  );
 }
 
 /** The `roll` deployment of `jaco status roll -o json`. */
@@ -199,8 +295,8 @@ Deno.test({
       let revision1: WebContainer[] = [];
       await t.step("revision 1 runs 3 replicas on 3 hosts", async () => {
         assert.equal(await apply(node, manifests(1, "1", healthy)), 1);
-        revision1 = await waitForWeb(rig, "jaco-test/busybox:1", 90_000);
-        assert.deepEqual((await probeRound(rig)).sort(), ["v1", "v1", "v1"]);
+        revision1 = await waitForWeb(rig, node, "jaco-test/busybox:1", 90_000);
+        assert.deepEqual(await bodies(rig), ["v1", "v1", "v1"]);
       });
 
       await t.step("image :1 → :2 rolls start-first, replicas-1 answer every round", async () => {
@@ -209,33 +305,41 @@ Deno.test({
         const started = Date.now();
         try {
           assert.equal(await apply(node, manifests(2, "2", healthy)), 2);
-          await waitForWeb(rig, "jaco-test/busybox:2", 90_000);
+          await waitForWeb(rig, node, "jaco-test/busybox:2", 90_000);
         } finally {
           stop.abort();
         }
         const convergeMs = Date.now() - started;
         const rounds = await probing;
-        const answered = rounds.map((round) => round.length);
+        const answered = rounds.map((round) => round.answered.length);
         console.log(`roll_probe_rounds ${rounds.length}`);
         console.log(`roll_min_answered ${Math.min(...answered)}`);
         console.log(`roll_max_answered ${Math.max(...answered)}`);
         console.log(`roll_converge_ms ${convergeMs}`);
+        rounds.forEach((round, i) => {
+          if (round.answered.length < REPLICAS) {
+            console.log(
+              `roll round ${i}: ${round.answered.length} answered, missed: ${round.missed}`,
+            );
+          }
+        });
         assert.ok(rounds.length >= 3, `only ${rounds.length} probe rounds during the roll`);
         answered.forEach((count, i) =>
           assert.ok(
             count >= REPLICAS - 1,
-            `probe round ${i}: ${count} of ${REPLICAS} answered (${rounds[i].join(",")})`,
+            `probe round ${i}: ${count} answered, missed ${rounds[i].missed.join(", ")}`,
           )
         );
-        assert.deepEqual((await probeRound(rig)).sort(), ["v2", "v2", "v2"]);
+        assert.deepEqual(await bodies(rig), ["v2", "v2", "v2"]);
+        assertStartFirst(await rollEvents(rig, started, Date.now()), "jaco-test/busybox:2");
       });
 
       await t.step("rollback restores revision 1 exactly", async () => {
         const { stdout } = await node.jaco(["rollback", "roll", "-o", "json"], { check: true });
         assert.deepEqual(JSON.parse(stdout), { deployment: "roll", revision: 1 });
-        const restored = await waitForWeb(rig, "jaco-test/busybox:1", 90_000);
+        const restored = await waitForWeb(rig, node, "jaco-test/busybox:1", 90_000);
         assert.deepEqual(specsOf(restored), specsOf(revision1));
-        assert.deepEqual((await probeRound(rig)).sort(), ["v1", "v1", "v1"]);
+        assert.deepEqual(await bodies(rig), ["v1", "v1", "v1"]);
         const status = await deploymentStatus(node);
         assert.equal(status.applied_revision, 1);
         assert.equal(status.previous_revision, 2);
@@ -251,17 +355,17 @@ Deno.test({
             const current = await deploymentStatus(node);
             return current.applied_revision === 1 ? current : undefined;
           }, { what: "automatic rollback to revision 1", timeoutMs: 120_000, intervalMs: 2_000 });
-          await waitForWeb(rig, "jaco-test/busybox:1", 60_000);
+          await waitForWeb(rig, node, "jaco-test/busybox:1", 60_000);
         } finally {
           stop.abort();
         }
         const rounds = await probing;
         // The :3 containers serve HTTP too (only their healthcheck fails): count revision 1's.
-        const served = rounds.map((round) => round.filter((body) => body === "v1").length);
+        const served = rounds.map((round) => round.answered.filter((body) => body === "v1").length);
         console.log(`bad_roll_probe_rounds ${rounds.length}`);
         console.log(`bad_roll_min_v1_answered ${Math.min(...served)}`);
         served.forEach((count, i) =>
-          assert.ok(count >= REPLICAS - 1, `probe round ${i}: ${rounds[i].join(",")}`)
+          assert.ok(count >= REPLICAS - 1, `probe round ${i}: ${JSON.stringify(rounds[i])}`)
         );
         assert.equal(status.previous_revision, 3);
         const reason = String((status.status_details as Record<string, string>)?.reason);
