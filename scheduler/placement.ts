@@ -7,8 +7,13 @@
  *   none); among equals it prefers `preferred` (the host of the replica it replaces in a
  *   rolling update, so the distribution survives the roll), else the highest rendezvous score
  *   FNV-1a-32(`<replica id>@<host>`) — deterministic, so a new leader decides identically.
- * - `pack` follows the docs, not the reference: the host with the fewest replicas of ANY
- *   service, counts updated as each replica is placed; ties → smallest hostname.
+ * - `pack` packs the service onto as few hosts as possible (proto: "Pack onto as few nodes as
+ *   possible"): a new replica joins the eligible host already holding the most replicas of its
+ *   service; a service with none yet starts on the least-loaded host — fewest replicas of ANY
+ *   service (the docs' count, not the reference's own-service count) — ties → smallest hostname.
+ *   So all replicas of a pack service share one host while it is eligible, and the service as a
+ *   whole lands where the cluster has the most room. Placement is not capacity-aware
+ *   (scheduling.md §4), so nothing caps the pile.
  * - `hosts` uses the same even rule over the listed eligible hosts (apply-time rules keep the
  *   count within them); `preferred` wins when it is eligible (a pinned replica's replacement
  *   stays beside its data).
@@ -57,9 +62,26 @@ export function spreadHost(
   return best;
 }
 
-/** Pack: fewest replicas of any service, ties → smallest hostname (`eligible` is sorted). */
-export function packHost(eligible: readonly string[], load: HostCounts): string | undefined {
+/**
+ * Pack: the eligible host with the most replicas of this service (`counts`); when it has none
+ * anywhere, the one with the fewest replicas of any service (`load`); ties → smallest hostname
+ * (`eligible` is sorted).
+ */
+export function packHost(
+  eligible: readonly string[],
+  counts: HostCounts,
+  load: HostCounts,
+): string | undefined {
   let best: string | undefined;
+  let most = 0;
+  for (const host of eligible) {
+    const count = counts.get(host) ?? 0;
+    if (count > most) {
+      best = host;
+      most = count;
+    }
+  }
+  if (best !== undefined) return best;
   let fewest = Infinity;
   for (const host of eligible) {
     const count = load.get(host) ?? 0;

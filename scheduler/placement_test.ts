@@ -18,8 +18,13 @@ Deno.test("spreadHost() picks among the least loaded, preferring the preferred h
   assert.equal(spreadHost([], counts, "x-0"), undefined);
 });
 
-Deno.test("packHost() takes the host with the fewest replicas of any service, ties by name", () => {
-  assert.equal(packHost(["a", "b", "c"], new Map([["a", 2], ["b", 1], ["c", 1]])), "b");
+Deno.test("packHost() joins the service's fullest host, else the least-loaded one, ties by name", () => {
+  const load = new Map([["a", 2], ["b", 1], ["c", 1]]);
+  assert.equal(packHost(["a", "b", "c"], new Map(), load), "b");
+  assert.equal(packHost(["a", "b", "c"], new Map([["c", 1]]), load), "c");
+  assert.equal(packHost(["a", "b", "c"], new Map([["a", 1], ["c", 2]]), load), "c");
+  assert.equal(packHost(["a", "b"], new Map([["c", 3]]), load), "b", "only eligible hosts count");
+  assert.equal(packHost([], new Map(), load), undefined);
 });
 
 Deno.test("sanitizeHostname() maps characters outside [A-Za-z0-9_.-] to -", () => {
@@ -93,6 +98,18 @@ Deno.test("plan() pack fills the least-loaded host, counting every service", () 
   }]);
   h.settle();
   assert.notEqual(Object.values(h.placement("shop", "cache"))[0], dbHost);
+});
+
+Deno.test("plan() pack keeps every replica of the service on one host, and scales up there", () => {
+  const h = new Harness();
+  h.nodes("a", "b", "c");
+  h.deploy("shop", [{ name: "api", replicas: 3, placement: Mode.PLACEMENT_MODE_PACK }]);
+  h.settle();
+  const hosts = new Set(Object.values(h.placement("shop", "api")));
+  assert.equal(hosts.size, 1, `3 pack replicas on one host, not ${[...hosts]}`);
+  h.deploy("shop", [{ name: "api", replicas: 5, placement: Mode.PLACEMENT_MODE_PACK }]);
+  h.settle();
+  assert.deepEqual(new Set(Object.values(h.placement("shop", "api"))), hosts);
 });
 
 Deno.test("plan() hosts places on distinct listed hosts, pending when too few", () => {

@@ -232,7 +232,7 @@ class ServicePlanner {
   #chooseHost(replicaId: string, preferred?: string): string | undefined {
     switch (this.#mode) {
       case Mode.PLACEMENT_MODE_PACK:
-        return packHost(this.#eligible, this.#pass.load);
+        return packHost(this.#eligible, this.#counts, this.#pass.load);
       case Mode.PLACEMENT_MODE_HOSTS:
         return pinnedHost(this.#eligible, this.#counts, replicaId, preferred);
       default:
