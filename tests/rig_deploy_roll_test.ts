@@ -9,9 +9,12 @@
  *   every round at least replicas − 1 containers answer. Prints `roll_probe_rounds`,
  *   `roll_min_answered`, `roll_max_answered` (a maximum above 3 shows the surge) and
  *   `roll_converge_ms` (apply → only new containers left).
- * - `jaco rollback` restores revision 1 exactly: the containers run the old image, command,
- *   environment, healthcheck and `jaco.spec_hash` label again.
- * - A roll to `:3` whose healthcheck always fails never replaces a serving replica; the 60 s
+ * - Start-first, one step at a time, is checked from the hosts' Docker events after the fact:
+ *   each replacement is created only after the previous one is healthy, and the j-th old
+ *   container is stopped only after j replacements are healthy.
+ * - `jaco rollback` restores revision 1 exactly (rolled the same way): the containers run the
+ *   old image, command, environment, healthcheck and `jaco.spec_hash` label again.
+ * - A roll to `:3` whose healthcheck always fails never stops a revision-1 container; the 60 s
  *   step timeout aborts it and reverts to the previous revision, `jaco status -o json` says why
  *   in the deployment's details, and only revision-1 containers are left.
  *
@@ -214,28 +217,46 @@ interface DockerEvent {
   image: string;
 }
 
-/** The Docker events of `roll` containers on every host between two instants, in time order. */
-async function rollEvents(rig: Rig, sinceMs: number, untilMs: number): Promise<DockerEvent[]> {
-  const perHost = await Promise.all(rig.hosts.map(async (host) => {
-    const { stdout } = await host.docker([
+/**
+ * Starts recording the create / kill / health events of `roll` containers on every host (one
+ * `docker events` stream per host, from now on; the daemon's own buffer keeps only 256 events,
+ * too few next to the healthcheck execs). The returned function stops the streams and returns
+ * the events in time order.
+ */
+function recordEvents(rig: Rig): () => Promise<DockerEvent[]> {
+  const since = (Date.now() / 1000).toFixed(3);
+  const recorders = rig.hosts.map((host) => {
+    const child = host.spawn([
+      "docker",
       "events",
       "--since",
-      (sinceMs / 1000).toFixed(3),
-      "--until",
-      (untilMs / 1000).toFixed(3),
+      since,
       "--filter",
       "type=container",
       "--filter",
       "label=jaco.deployment=roll",
+      "--filter",
+      "event=create",
+      "--filter",
+      "event=kill",
+      "--filter",
+      "event=health_status",
       "--format",
       "{{.TimeNano}}|{{.Action}}|{{.Actor.Attributes.name}}|{{.Actor.Attributes.image}}",
-    ], { check: true });
-    return stdout.split("\n").filter((line) => line !== "").map((line) => {
+    ], { stdout: "piped", stderr: "null" });
+    return { host, child, text: new Response(child.stdout).text() };
+  });
+  return async () => {
+    const outputs = await Promise.all(recorders.map(async ({ host, child, text }) => {
+      host.kill(child.pid, "SIGTERM");
+      await child.status;
+      return await text;
+    }));
+    return outputs.join("\n").split("\n").filter((line) => line !== "").map((line) => {
       const [ns, action, name, image] = line.split("|");
       return { ns: Number(ns), action, name, image };
-    });
-  }));
-  return perHost.flat().sort((a, b) => a.ns - b.ns);
+    }).sort((a, b) => a.ns - b.ns);
+  };
 }
 
 /**
@@ -302,6 +323,7 @@ Deno.test({
       await t.step("image :1 → :2 rolls start-first, replicas-1 answer every round", async () => {
         const stop = new AbortController();
         const probing = probeUntil(rig, stop.signal);
+        const events = recordEvents(rig);
         const started = Date.now();
         try {
           assert.equal(await apply(node, manifests(2, "2", healthy)), 2);
@@ -331,13 +353,15 @@ Deno.test({
           )
         );
         assert.deepEqual(await bodies(rig), ["v2", "v2", "v2"]);
-        assertStartFirst(await rollEvents(rig, started, Date.now()), "jaco-test/busybox:2");
+        assertStartFirst(await events(), "jaco-test/busybox:2");
       });
 
       await t.step("rollback restores revision 1 exactly", async () => {
+        const events = recordEvents(rig);
         const { stdout } = await node.jaco(["rollback", "roll", "-o", "json"], { check: true });
         assert.deepEqual(JSON.parse(stdout), { deployment: "roll", revision: 1 });
         const restored = await waitForWeb(rig, node, "jaco-test/busybox:1", 90_000);
+        assertStartFirst(await events(), "jaco-test/busybox:1");
         assert.deepEqual(specsOf(restored), specsOf(revision1));
         assert.deepEqual(await bodies(rig), ["v1", "v1", "v1"]);
         const status = await deploymentStatus(node);
@@ -349,6 +373,7 @@ Deno.test({
         const stop = new AbortController();
         const probing = probeUntil(rig, stop.signal);
         let status: Record<string, unknown> = {};
+        const recorded = recordEvents(rig);
         try {
           assert.equal(await apply(node, manifests(3, "3", ["CMD", "false"])), 3);
           status = await rig.waitFor(async () => {
@@ -364,6 +389,13 @@ Deno.test({
         const served = rounds.map((round) => round.answered.filter((body) => body === "v1").length);
         console.log(`bad_roll_probe_rounds ${rounds.length}`);
         console.log(`bad_roll_min_v1_answered ${Math.min(...served)}`);
+        // No revision-1 container was ever stopped: the failing replacements never took over.
+        const events = await recorded();
+        assert.deepEqual(
+          events.filter((e) => e.image === "jaco-test/busybox:1" && e.action === "kill"),
+          [],
+        );
+        assert.ok(events.some((e) => e.image === "jaco-test/busybox:3" && e.action === "create"));
         served.forEach((count, i) =>
           assert.ok(count >= REPLICAS - 1, `probe round ${i}: ${JSON.stringify(rounds[i])}`)
         );
