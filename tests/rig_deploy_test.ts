@@ -176,6 +176,37 @@ Deno.test({
         },
       );
 
+      await t.step("logs streams every host's replicas, with --tail", async () => {
+        const web = (await replicas(node, "sample")).filter((r) => r.service === "web");
+        for (const replica of web) {
+          // Written to PID 1's stdout, so it lands in the container's log like an app's line.
+          for (const n of [1, 2, 3]) {
+            await hostOf(replica.host).docker([
+              "exec",
+              `jaco_${replica.id}`,
+              "sh",
+              "-c",
+              `echo "line-${n} from ${replica.id}" > /proc/1/fd/1`,
+            ], { check: true });
+          }
+        }
+        // Asked on node-3: lines of replicas on other hosts arrive over Internal.Logs.
+        const { stdout } = await node.jaco(["logs", "sample/web", "--tail", "2", "-o", "json"], {
+          check: true,
+        });
+        const lines = stdout.trim().split("\n").map((l) =>
+          JSON.parse(l) as { replica_id: string; host: string; line: string }
+        );
+        assert.deepEqual(
+          lines.map((l) => `${l.replica_id}@${l.host} ${l.line}`).sort(),
+          web.flatMap((r) => [
+            `${r.id}@${r.host} line-2 from ${r.id}`,
+            `${r.id}@${r.host} line-3 from ${r.id}`,
+          ]).sort(),
+          "the last 2 lines of each web replica, on two hosts",
+        );
+      });
+
       await t.step("docker kill of a web container → the replica is restarted", async () => {
         const web = (await replicas(node, "sample")).find((r) => r.service === "web")!;
         const host = hostOf(web.host);
