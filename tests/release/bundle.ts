@@ -50,17 +50,41 @@ export async function bundleProgram(
   const cwd = pathOf(options.root);
   expectSuccess(
     await run(options.deno, {
-      args: ["bundle", "--quiet", "--platform", "deno", "--output", path, program.entry],
+      // Native addons stay out: dockerode's transport loads ssh2 and cpu-features, whose `.node`
+      // bindings are optional (required inside try/catch) and only serve the SSH transport,
+      // which JACO never uses; a bundle cannot carry them anyway.
+      args: [
+        "bundle",
+        "--quiet",
+        "--platform",
+        "deno",
+        "--external",
+        "*.node",
+        "--output",
+        path,
+        program.entry,
+      ],
       cwd,
     }),
     `deno bundle ${program.entry}`,
   );
+  await defineCommonJsDirname(path);
   const version = expectSuccess(
     await run(options.deno, { args: ["run", "-A", path, "--version"], cwd }),
     `deno run ${path} --version`,
   ).stdout.trim();
   if (version === "") throw new ReleaseError(`${path} --version printed nothing`);
   return { name: program.name, status: "bundled", path, version };
+}
+
+/**
+ * CommonJS code inside the bundle (ssh2's wasm loader, reached through dockerode) reads the free
+ * variables `__dirname`/`__filename`, which ES modules lack; the bundle defines them as its own.
+ */
+async function defineCommonJsDirname(path: string): Promise<void> {
+  const code = await Deno.readTextFile(path);
+  const shim = "var __dirname = import.meta.dirname, __filename = import.meta.filename;\n";
+  if (!code.startsWith(shim)) await Deno.writeTextFile(path, shim + code);
 }
 
 async function main(): Promise<number> {

@@ -4,6 +4,7 @@ import { entryPresent, pathOf, programs, repoRoot, run } from "./_programs.ts";
 
 const deno = Deno.execPath();
 const cli = programs.find((program) => program.name === "jaco")!;
+const daemon = programs.find((program) => program.name === "jacod")!;
 const cliPresent = await entryPresent(repoRoot, cli.entry);
 if (!cliPresent) console.log(`skipping CLI bundle test: ${cli.entry} not present yet`);
 
@@ -64,6 +65,23 @@ Deno.test({
       if (outcome.status !== "bundled") return;
       const direct = await run(deno, {
         args: ["run", "-A", cli.entry, "--version"],
+        cwd: pathOf(repoRoot),
+      });
+      assert.equal(outcome.version, direct.stdout.trim());
+    });
+  },
+});
+
+Deno.test({
+  name: "bundleProgram() bundles daemon/main.ts (dockerode and grpc-js inside) and it starts",
+  ignore: !await entryPresent(repoRoot, daemon.entry),
+  async fn() {
+    await withTempDir(async (dir) => {
+      const outcome = await bundleProgram(daemon, { root: repoRoot, outDir: dir, deno });
+      assert.equal(outcome.status, "bundled");
+      if (outcome.status !== "bundled") return;
+      const direct = await run(deno, {
+        args: ["run", "-A", daemon.entry, "--version"],
         cwd: pathOf(repoRoot),
       });
       assert.equal(outcome.version, direct.stdout.trim());
