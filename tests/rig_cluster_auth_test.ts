@@ -17,7 +17,8 @@
  *   real certificate is accepted (control). The gRPC port refuses plaintext. Cluster state is
  *   unchanged by all of it and a write still commits afterwards.
  * - Join tokens are single use: D joins with a token; D wiped and started fresh cannot join
- *   again with the same token (`join_token_consumed`).
+ *   again with the same token (`join_token_consumed`), nor with a token issued with
+ *   `--ttl 1s` once that second has passed (`join_token_expired`).
  *
  * Decision: the gRPC port requests but does not require client certificates (operators have
  * none, auth-and-config.md §6), so a foreign-CA certificate is not refused at the handshake
@@ -253,6 +254,28 @@ Deno.test({
       const reused = await d.jaco(join);
       assert.equal(reused.code, 1, reused.stdout);
       assert.match(reused.stderr, /^Error: join_token_consumed: /);
+      assert.equal((await d.status()).initialized, false, "the refused node stays uninitialized");
+
+      // An expired join token is refused: issued with a 1 s lifetime, used after it ran out.
+      const short = await a.jaco(["node", "issue-join-token", "--ttl", "1s"], { check: true });
+      assert.match(short.stdout, /expires in 1s/);
+      const expiring = /--token=([0-9a-f]{64})/.exec(short.stdout)![1];
+      const issuedAt = Date.now();
+      await rig.waitFor(() => Date.now() - issuedAt > 1_500, {
+        what: "the 1 s join token to expire",
+        timeoutMs: 5_000,
+        intervalMs: 100,
+      });
+      const late = await d.jaco([
+        "node",
+        "join",
+        `--peer=${a.grpcAddr}`,
+        `--token=${expiring}`,
+        `--ca-fingerprint=${fingerprint}`,
+        "--no-systemd-enable",
+      ]);
+      assert.equal(late.code, 1, late.stdout);
+      assert.match(late.stderr, /^Error: join_token_expired: /);
       assert.equal((await d.status()).initialized, false, "the refused node stays uninitialized");
     });
     for (const node of nodes) await node.stop();
