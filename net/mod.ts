@@ -1,0 +1,51 @@
+/**
+ * East-west networking (networking.md): pure IPAM and bridge logic plus the small I/O modules
+ * the daemon's network loops drive (Docker bridges; the mesh, firewall and DNS modules add their
+ * exports below).
+ *
+ * @example
+ * ```ts
+ * import { nextFreeCidr, parsePool } from "../net/mod.ts";
+ *
+ * nextFreeCidr(parsePool("10.244.0.0/16"), [], { deployment: "web", network: "_default", host: "n1" });
+ * // "10.244.0.0/24"
+ * ```
+ *
+ * @module
+ */
+
+export {
+  canonicalNetwork,
+  defaultNetwork,
+  dueForFree,
+  findSubnet,
+  gatewayOf,
+  type IpamPool,
+  nextFreeCidr,
+  octetInPool,
+  parsePool,
+  poolSize,
+  type ScopeDeployment,
+  type ScopeReplica,
+  scopesInUse,
+  subnetCidr,
+  type SubnetKey,
+  subnetKeyOf,
+  type SubnetRecord,
+  unusedSubnets,
+  utilization,
+} from "./ipam.ts";
+export {
+  bridgeDecision,
+  bridgeMtu,
+  bridgeNameOf,
+  type BridgeTarget,
+  dockerNetworkOf,
+  type ExistingNetwork,
+  h4,
+  type ListedNetwork,
+  networkCreateBody,
+  networksToRemove,
+  subnetLabel,
+} from "./bridge.ts";
+export { type BridgeDriver, type BridgeLog, DockerBridges } from "./bridge_docker.ts";
