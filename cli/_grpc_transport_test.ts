@@ -143,6 +143,7 @@ const logs = (deployment: string, follow = false): LogsRequest => ({
   service: "",
   follow,
   sinceSeconds: 0,
+  tail: 0,
   replicaId: "",
 });
 

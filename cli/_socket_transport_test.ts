@@ -174,6 +174,7 @@ Deno.test("socket client streams NDJSON messages in order", async () => {
     service: "",
     follow: false,
     sinceSeconds: 0,
+    tail: 0,
     replicaId: "",
   };
   assert.deepEqual(
@@ -194,7 +195,14 @@ Deno.test("socket client throws a mid-stream error line after the messages befor
     },
   });
   const received: LogLine[] = [];
-  const request = { deployment: "web", service: "", follow: true, sinceSeconds: 0, replicaId: "" };
+  const request = {
+    deployment: "web",
+    service: "",
+    follow: true,
+    sinceSeconds: 0,
+    tail: 0,
+    replicaId: "",
+  };
   const error = await rejection((async () => {
     for await (const message of api.client.stream("Deploy", "Logs", request)) {
       received.push(message);
@@ -226,7 +234,14 @@ Deno.test("socket client ends a stream quietly on Ctrl-C and fails a unary call"
     "/jaco.v1.Cluster/Status": () => new Promise<object>((resolve) => release = () => resolve({})),
   });
   const controller = new AbortController();
-  const request = { deployment: "web", service: "", follow: true, sinceSeconds: 0, replicaId: "" };
+  const request = {
+    deployment: "web",
+    service: "",
+    follow: true,
+    sinceSeconds: 0,
+    tail: 0,
+    replicaId: "",
+  };
   let count = 0;
   for await (const _ of api.client.stream("Deploy", "Logs", request, controller)) {
     if (++count === 3) controller.abort();
@@ -256,7 +271,14 @@ Deno.test("socket client fails past its deadline with DEADLINE_EXCEEDED", async 
     error.message,
     `/jaco.v1.Cluster/Status on socket ${api.path}: deadline of 50ms exceeded`,
   );
-  const request = { deployment: "web", service: "", follow: true, sinceSeconds: 0, replicaId: "" };
+  const request = {
+    deployment: "web",
+    service: "",
+    follow: true,
+    sinceSeconds: 0,
+    tail: 0,
+    replicaId: "",
+  };
   const streamed = await rejection(
     collect(api.client.stream("Deploy", "Logs", request, { deadlineMs: 60 })),
   );
@@ -278,7 +300,14 @@ Deno.test("socket client stops the server's stream when the loop breaks early", 
       }
     },
   });
-  const request = { deployment: "web", service: "", follow: true, sinceSeconds: 0, replicaId: "" };
+  const request = {
+    deployment: "web",
+    service: "",
+    follow: true,
+    sinceSeconds: 0,
+    tail: 0,
+    replicaId: "",
+  };
   for await (const message of api.client.stream("Deploy", "Logs", request)) {
     assert.equal(message.line, "hello 0");
     break;
