@@ -3,28 +3,35 @@
  * same {@link Dispatcher} as the local JSON API. Failures leave as `toGrpcStatus` statuses
  * (code as status message, `jaco-error-bin` envelope in the trailers).
  *
+ * TLS is terminated here with `node:tls` and the plaintext stream is injected into grpc-js's
+ * HTTP/2 server (`createConnectionInjector`) through a {@link GuardedConnection} that drops the
+ * client's HTTP/2 GOAWAY frames: Deno 2.9.6's nghttp2 aborts the process on a client GOAWAY
+ * after a few hundred streams on one connection (any closed grpc-js channel sends one), so
+ * anyone reaching :7000 could kill the node. See `_h2_frames.ts`.
+ *
  * Client certificates are requested but not required: operators connect without one (bearer
- * token), nodes present their CA-signed node certificate for `Internal.*`. grpc-js's
- * `createSsl(…, checkClientCertificate)` only knows "never ask" or "require", and its
- * certificate-provider credentials rely on `setSecureContext`, which Deno's `node:tls` lacks, so
- * this file passes Node's own TLS options through a `ServerCredentials` subclass:
- * `requestCert: true, rejectUnauthorized: false` with the cluster CA as trust root. The TLS layer
- * then verifies any presented chain against the CA and marks the socket `authorized`; grpc-js's
- * `getAuthContext()` reports a peer certificate only for an authorized socket, so a missing,
- * self-signed or foreign-CA certificate all reach admission as "no peer certificate" and
- * `Internal.*` refuses them. TLS 1.2 is the minimum; plaintext clients fail the handshake.
+ * token), nodes present their CA-signed node certificate for `Internal.*`. The listener uses
+ * `requestCert: true, rejectUnauthorized: false` with the cluster CA as trust root: the TLS layer
+ * verifies any presented chain against the CA and marks the socket `authorized`; only an
+ * authorized socket's certificate reaches admission (the call's TLS socket is found by its
+ * `getPeer()` address), so a missing, self-signed or foreign-CA certificate all reach admission
+ * as "no peer certificate" and `Internal.*` refuses them. TLS 1.2 is the minimum, ALPN `h2`;
+ * plaintext clients fail the handshake.
  *
  * Decisions: undecodable protobuf requests are `validation_failed`; messages over
  * `maxMessageBytes` (16 MiB, same as the socket) are refused by grpc-js itself with a bare
  * ResourceExhausted before any handler runs; `shutdown()` aborts open streams (follow streams
- * never end on their own) and ends them with a retryable Unavailable ({@link shuttingDown})
- * before draining. Swapping the certificate needs a new server: Deno's `node:tls` does not apply
- * `setSecureContext`, which grpc-js's hot-reloading credentials depend on.
+ * never end on their own) and ends them with a retryable Unavailable ({@link shuttingDown}),
+ * waits up to 5 s for running handlers, then closes the connections at the TLS/TCP level
+ * WITHOUT an HTTP/2 GOAWAY (a server GOAWAY crashes Deno grpc-js clients the same way).
+ * Swapping the certificate needs a new server (a new listener).
  *
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
+import tls from "node:tls";
+import { GuardedConnection } from "./_h2_goaway_guard.ts";
 import { asJacoError, JacoError, type RpcMethod, services } from "../../proto/mod.ts";
 import { grpcErrorOf } from "./_status.ts";
 import type { Dispatcher } from "./dispatcher.ts";
@@ -59,22 +66,40 @@ export interface GrpcApiServer {
   shutdown(): Promise<void>;
 }
 
-class RequestClientCertCredentials extends grpc.ServerCredentials {
-  constructor(tls: GrpcTlsOptions) {
-    super({
-      requestCert: true,
-      rejectUnauthorized: tls.requireClientCert === "required",
-      minVersion: "TLSv1.2",
-    }, {
-      ca: Buffer.from(tls.caPem),
-      cert: Buffer.from(tls.certPem),
-      key: Buffer.from(tls.keyPem),
+function tlsServerOptions(options: GrpcTlsOptions): tls.TlsOptions {
+  return {
+    requestCert: true,
+    rejectUnauthorized: options.requireClientCert === "required",
+    minVersion: "TLSv1.2",
+    ALPNProtocols: ["h2"],
+    ca: Buffer.from(options.caPem),
+    cert: Buffer.from(options.certPem),
+    key: Buffer.from(options.keyPem),
+  };
+}
+
+/** Longest wait in `shutdown()` for running handlers before connections are closed. */
+const SHUTDOWN_DRAIN_MS = 5_000;
+
+/** Resolves once all `work` settled or `ms` passed. */
+async function settleWithin(work: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.allSettled(work),
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
+}
+
+/** Splits `host:port` / `[v6]:port` into its parts. */
+function hostPortOf(address: string): { host: string; port: number } {
+  const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address);
+  if (!match) {
+    throw new JacoError("validation_failed", `listen address "${address}" is not host:port`, {
+      address,
     });
   }
-
-  override _equals(other: grpc.ServerCredentials): boolean {
-    return other === this;
-  }
+  return { host: match[1], port: Number(match[2]) };
 }
 
 /** Returned by the request deserializer instead of throwing, so the failure is typed. */
@@ -98,16 +123,12 @@ function metadataHeaders(metadata: grpc.Metadata): Headers {
   return headers;
 }
 
-interface AuthContextCall {
-  getAuthContext?(): {
-    sslPeerCertificate?: { fingerprint256?: string; subject?: { CN?: unknown } };
-  };
-}
-
-function peerCertificateOf(call: AuthContextCall): PeerCertificate | undefined {
-  const certificate = call.getAuthContext?.().sslPeerCertificate;
+function peerCertificateOf(socket: tls.TLSSocket | undefined): PeerCertificate | undefined {
+  // Only a chain the TLS layer verified against the cluster CA counts (see the module doc).
+  if (!socket?.authorized) return undefined;
+  const certificate = socket.getPeerCertificate();
   if (!certificate?.fingerprint256) return undefined;
-  const commonName = certificate.subject?.CN;
+  const commonName: unknown = certificate.subject?.CN;
   return {
     fingerprint: certificate.fingerprint256,
     commonName: typeof commonName === "string" ? commonName : "",
@@ -159,8 +180,27 @@ export function createGrpcServer(
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": -1,
   });
-  const credentials = new RequestClientCertCredentials(options.tls);
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  /** Live connections by `getPeer()` string, to find a call's TLS socket. */
+  const connections = new Map<string, GuardedConnection>();
+  const listener = tls.createServer(tlsServerOptions(options.tls), (socket) => {
+    const connection = new GuardedConnection(socket);
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    connections.set(peer, connection);
+    connection.on("close", () => {
+      if (connections.get(peer) === connection) connections.delete(peer);
+    });
+    injector.injectConnection(connection);
+  });
+  // A failed handshake or a reset connection is the client's problem, not the listener's.
+  listener.on("tlsClientError", () => {});
   const open = new Set<AbortController>();
+  /** Handlers still running (unary and stream), awaited by `shutdown()` before disconnecting. */
+  const running = new Set<Promise<unknown>>();
+  const runTracked = (work: Promise<unknown>) => {
+    running.add(work);
+    work.finally(() => running.delete(work));
+  };
   let closing = false;
 
   async function admit(
@@ -172,7 +212,7 @@ export function createGrpcServer(
       path: method.path,
       transport: "tcp",
       metadata: metadataHeaders(call.metadata),
-      peerCertificate: peerCertificateOf(call as AuthContextCall),
+      peerCertificate: peerCertificateOf(connections.get(call.getPeer())?.tls),
       peer: call.getPeer(),
     }, lifetime.signal);
     const response = new grpc.Metadata();
@@ -195,13 +235,15 @@ export function createGrpcServer(
   ): grpc.handleUnaryCall<unknown, unknown> {
     return (call, callback) => {
       const lifetime = track(call);
-      admit(method, call, lifetime)
-        .then((context) => dispatcher.unary(method.path, call.request, context))
-        .then(
-          (response) => callback(null, response),
-          (error) => callback(grpcErrorOf(asJacoError(error))),
-        )
-        .finally(() => lifetime.abort());
+      runTracked(
+        admit(method, call, lifetime)
+          .then((context) => dispatcher.unary(method.path, call.request, context))
+          .then(
+            (response) => callback(null, response),
+            (error) => callback(grpcErrorOf(asJacoError(error))),
+          )
+          .finally(() => lifetime.abort()),
+      );
     };
   }
 
@@ -224,9 +266,11 @@ export function createGrpcServer(
         if (closing) throw shuttingDown();
         call.end();
       };
-      run()
-        .catch((error) => call.emit("error", grpcErrorOf(asJacoError(error))))
-        .finally(() => lifetime.abort());
+      runTracked(
+        run()
+          .catch((error) => call.emit("error", grpcErrorOf(asJacoError(error))))
+          .finally(() => lifetime.abort()),
+      );
     };
   }
 
@@ -251,18 +295,26 @@ export function createGrpcServer(
 
   return {
     listen(address) {
-      return new Promise((resolve, reject) =>
-        server.bindAsync(
-          address,
-          credentials,
-          (error, port) => error ? reject(error) : resolve(port),
-        )
-      );
+      const { host, port } = hostPortOf(address);
+      return new Promise((resolve, reject) => {
+        listener.once("error", reject);
+        listener.listen(port, host, () => {
+          listener.off("error", reject);
+          resolve((listener.address() as { port: number }).port);
+        });
+      });
     },
-    shutdown() {
+    async shutdown() {
       closing = true;
       for (const lifetime of open) lifetime.abort();
-      return new Promise((resolve, reject) =>
+      listener.close(() => {});
+      await settleWithin([...running], SHUTDOWN_DRAIN_MS);
+      // Close the connections without an HTTP/2 GOAWAY: a GOAWAY after many streams aborts a
+      // Deno grpc-js client (ours: CLI and peers) in nghttp2; a closed connection is a plain,
+      // retryable Unavailable. The macrotask lets the last trailers reach the socket first.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      await Promise.all([...connections.values()].map((connection) => connection.close()));
+      await new Promise<void>((resolve, reject) =>
         server.tryShutdown((error) => error ? reject(error) : resolve())
       );
     },
