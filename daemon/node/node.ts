@@ -163,7 +163,7 @@ export class JacoNode {
       node.#table(),
       standardGates({
         isInitialized: () => node.initialized,
-        authenticate: tokenAuthenticator(() => node.#state.view().tokens()),
+        authenticate: tokenAuthenticator(() => node.#state.view()),
         log: (message, attributes) => options.log.debug(message, attributes),
       }),
     );
