@@ -2,8 +2,10 @@
  * Creating a replica container with what it needs first (scheduling.md §7.3 step 8): the
  * per-host bridge of every network it joins (`jaco_<deployment>_<network>`, created if missing,
  * labelled with the cluster and deployment) and its named volumes (`jaco_<deployment>_<key>`,
- * kept when the container goes). Cross-host networking belongs to net/; a plain per-host bridge
- * is what the runtime guarantees by itself.
+ * kept when the container goes). Cross-host networking belongs to net/: when the caller has
+ * already ensured the bridges with their /24s (`networksReady`, the daemon's start pipeline),
+ * the plain per-host bridge is not created here, so a vanished bridge surfaces as Docker's
+ * error instead of being replaced by one without JACO's subnet.
  *
  * @module
  */
@@ -19,12 +21,13 @@ import { JacoLabel } from "./names.ts";
 export async function createReplicaContainer(
   engine: ContainerEngine,
   spec: ContainerSpec,
+  options: { networksReady?: boolean } = {},
 ): Promise<string> {
   const scope = {
     [JacoLabel.clusterId]: spec.Labels[JacoLabel.clusterId] ?? "",
     [JacoLabel.deployment]: spec.Labels[JacoLabel.deployment] ?? "",
   };
-  for (const { network } of spec.networks) {
+  for (const { network } of options.networksReady ? [] : spec.networks) {
     await engine.ensureNetwork(network, { ...scope, [JacoLabel.network]: network });
   }
   for (const mount of spec.HostConfig.Mounts ?? []) {

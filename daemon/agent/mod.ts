@@ -16,6 +16,8 @@
  * @module
  */
 import { defaultDockerSocket, dockerEngine } from "../../runtime/mod.ts";
+import { DockerBridges } from "../../net/mod.ts";
+import { LocalNetworks } from "../network/local_networks.ts";
 import type { MemberContext, MemberLoop } from "../node/member_loops.ts";
 import { RuntimeAgent } from "./runtime_agent.ts";
 
@@ -47,6 +49,12 @@ export function startRuntimeAgent(context: MemberContext): MemberLoop {
     engine: dockerEngine({ socketPath: dockerSocketPath() }),
     log: context.log,
     now: () => context.now(),
+    networks: context.ensureSubnet && new LocalNetworks({
+      nodeName: context.nodeName,
+      view: () => context.state.view(),
+      ensureSubnet: context.ensureSubnet,
+      bridges: new DockerBridges(dockerSocketPath(), context.log),
+    }),
   });
   agent.start();
   return { stop: () => agent.stop() };

@@ -61,6 +61,8 @@ export interface RuntimeAgentOptions {
   /** Health poll intervals (defaults 1 s / 5 s). */
   pendingPollMs?: number;
   runningPollMs?: number;
+  /** Subnets + bridges of the start pipeline's step 4 (absent: plain per-host networks). */
+  networks?: PipelineContext["networks"];
 }
 
 function stateName(state: number): string {
@@ -103,6 +105,7 @@ export class RuntimeAgent {
       sleep: this.#sleep,
       watch: (replicaId, containerId) => this.#watch(replicaId, containerId),
       deferred: this.#deferred,
+      networks: options.networks,
     };
   }
 

@@ -11,8 +11,11 @@
  *   After a host reboot the observation still says running, so the container is revived.
  * - A replica whose observation is `failed/restart_exhausted` is left alone until a new revision
  *   clears it (state does that on every apply).
- * - Per-network subnets and bridges of net/ are not wired yet: each network is a plain per-host
- *   bridge created by the runtime (`createReplicaContainer`).
+ * - Step 4 (subnet + bridge per network, `context.networks`, daemon/network) runs after the
+ *   `depends_on` gate and before the spec is built (the gateways are the containers' DNS
+ *   servers), also for a replica whose container is reused (its bridge is re-asserted). Without
+ *   `context.networks` (agent tests) each network is a plain per-host bridge of the runtime.
+ *   `failed/subnet_pool_exhausted` is terminal: the replica is not retried (networking.md §2.2).
  * - `network_mode: service:<x>` joins the local replica of `<x>` with the same index, else any
  *   local replica of `<x>`; with none on this host the start is deferred like `depends_on`.
  * - Engine errors at create/start publish `failed/docker_error` (message = engine error).
@@ -22,6 +25,7 @@
 import { dependsOnOf, parseComposeProject } from "../../compose/mod.ts";
 import type { ComposeProject } from "../../compose/mod.ts";
 import { NodeStatus, type ReplicaDesired, ReplicaState } from "../../proto/mod.ts";
+import { JacoError } from "../../proto/errors.ts";
 import {
   type ContainerEngine,
   containerNameOf,
@@ -50,6 +54,12 @@ export interface PipelineContext {
   watch(replicaId: string, containerId: string): void;
   /** Replicas deferred on `depends_on` / `network_mode` (woken by observation events). */
   deferred: Set<string>;
+  /** Step 4: ensures subnets + bridges, returns the gateways (absent: plain runtime networks). */
+  networks?: {
+    prepare(input: { clusterId: string; deployment: string; networks: readonly string[] }): Promise<
+      string[]
+    >;
+  };
 }
 
 /** How one pipeline run ended. */
@@ -141,20 +151,8 @@ async function runPipeline(
     });
     return "deferred";
   }
-  const { spec, pullPolicy } = containerSpecOf({
-    clusterId,
-    deployment: deployment.name,
-    compose,
-    service: desired.service,
-    host: nodeName,
-    replicaId: desired.id,
-    replicaIndex: desired.index,
-    raftIndex: desired.raftIndex,
-    specHash: desired.specHash,
-    image: desired.image,
-    networks: deployment.services.find((entry) => entry.name === desired.service)?.networks ?? [],
-    networkModeContainer: netnsContainer,
-  });
+  const networks = deployment.services.find((entry) => entry.name === desired.service)?.networks ??
+    [];
   const blocker = unmetDependency(view, deployment.name, dependsOnOf(service));
   if (blocker) {
     context.deferred.add(desired.id);
@@ -175,6 +173,45 @@ async function runPipeline(
     return "deferred";
   }
   context.deferred.delete(desired.id);
+  const bridged = context.networks !== undefined && networkMode === "";
+  let dnsServers: string[] | undefined;
+  if (bridged) {
+    if (isFailed(view, desired.id, "subnet_pool_exhausted")) return "skipped";
+    try {
+      dnsServers = await context.networks!.prepare({
+        clusterId,
+        deployment: deployment.name,
+        networks,
+      });
+    } catch (error) {
+      if (!(error instanceof JacoError) || error.code !== "subnet_pool_exhausted") throw error;
+      await publisher.publish(desired.id, {
+        state: ReplicaState.REPLICA_STATE_FAILED,
+        code: "subnet_pool_exhausted",
+        message: error.message,
+        details: Object.fromEntries(
+          ["deployment", "network", "host"].map((key) => [key, String(error.details?.[key] ?? "")]),
+        ),
+        containerId: "",
+      });
+      return "skipped";
+    }
+  }
+  const { spec, pullPolicy } = containerSpecOf({
+    clusterId,
+    deployment: deployment.name,
+    compose,
+    service: desired.service,
+    host: nodeName,
+    replicaId: desired.id,
+    replicaIndex: desired.index,
+    raftIndex: desired.raftIndex,
+    specHash: desired.specHash,
+    image: desired.image,
+    networks,
+    networkModeContainer: netnsContainer,
+    dnsServers,
+  });
   if (view.node(nodeName)?.status === NodeStatus.NODE_STATUS_ISOLATION_UNAVAILABLE) {
     log.error("start replica failed", { replica_id: desired.id, error: "isolation_unavailable" });
     return "skipped";
@@ -262,7 +299,7 @@ async function runPipeline(
 
   let containerId = "";
   try {
-    containerId = await createReplicaContainer(engine, spec);
+    containerId = await createReplicaContainer(engine, spec, { networksReady: bridged });
     if (signal.aborted) {
       await engine.removeContainer(containerId);
       return "cancelled";

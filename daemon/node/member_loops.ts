@@ -17,6 +17,8 @@ import type { DaemonConfig } from "../config.ts";
 import type { DaemonLogger } from "./log.ts";
 import { startRuntimeAgent } from "../agent/mod.ts";
 import { startSchedulerLoop } from "../scheduling/mod.ts";
+import { startIpamLoop } from "../network/ipam_loop.ts";
+import { startBridgeLoop } from "../network/bridge_loop.ts";
 
 /** What a member loop gets from the daemon. */
 export interface MemberContext {
@@ -36,6 +38,11 @@ export interface MemberContext {
   now(): Date;
   /** Aborts when the daemon stops. */
   signal: AbortSignal;
+  /**
+   * Ensures the /24 of (deployment, network, host) on the leader (`Internal.EnsureSubnet`,
+   * daemon/network); absent in loop tests, where networks stay plain per-host bridges.
+   */
+  ensureSubnet?(key: { deployment: string; network: string; host: string }): Promise<string>;
 }
 
 /** A started loop; `stop` resolves once its work in flight has ended. */
@@ -53,6 +60,8 @@ export type MemberLoopFactory = (context: MemberContext) => MemberLoop;
 export const memberLoops: readonly { name: string; start: MemberLoopFactory }[] = [
   { name: "runtime", start: startRuntimeAgent },
   { name: "scheduler", start: (context) => startSchedulerLoop(context) },
+  { name: "ipam-gc", start: (context) => startIpamLoop(context) },
+  { name: "bridges", start: (context) => startBridgeLoop(context) },
 ];
 
 /** Starts every loop of {@link memberLoops}; a loop that throws at start is logged and skipped. */

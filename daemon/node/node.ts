@@ -71,6 +71,7 @@ import { nodeJoin } from "./node_join.ts";
 import { readJoinRecord, writeJoinRecord } from "./join_record.ts";
 import { startVoters, type VoterRunner } from "./voters.ts";
 import { type MemberLoop, startMemberLoops } from "./member_loops.ts";
+import { subnetService } from "../network/ensure_subnet.ts";
 import { LeaderRpcClient, PeerSubmitClient } from "./forward.ts";
 import { onLeader, onLeaderStream } from "./leader_forward.ts";
 import { NODE_REMOVE_CALL_DEADLINE_MS, nodeRemove } from "./node_remove.ts";
@@ -138,6 +139,15 @@ export class JacoNode {
   #peerLogs = new PeerLogsClient(() => this.#tls);
   #submitter: CommandSubmitter;
   #quorum = new QuorumJudge();
+  #subnets = subnetService({
+    pool: () => this.#o.config.ipamPool,
+    raft: () => this.#raft,
+    view: () => this.#state.view(),
+    isLeader: () => this.#raft?.status().role === "leader",
+    submit: (payload, identity) => this.#submitter.submit(payload, identity),
+    call: (address, path, body) => this.#leaderRpc.call(address, path, body),
+    log: () => this.#o.log,
+  });
 
   private constructor(options: JacoNodeOptions) {
     this.#o = options;
@@ -458,6 +468,7 @@ export class JacoNode {
       log: this.#o.log,
       now: this.#o.now ?? (() => new Date()),
       signal: this.#stopping.signal,
+      ensureSubnet: (key) => this.#subnets.ensure(key),
     });
     this.#voters = startVoters({
       raft: this.#raft,
@@ -656,6 +667,8 @@ export class JacoNode {
       "/jaco.v1.RegistryCredentials/Remove": (request, call) =>
         removeRegistryCredential(request, call.identity, registry),
       "/jaco.v1.RegistryCredentials/List": () => Promise.resolve(listRegistryCredentials(registry)),
+      "/jaco.v1.Internal/EnsureSubnet": (request, call) =>
+        this.#subnets.rpc(request, call.peerCertificate !== undefined),
       "/jaco.v1.Internal/Submit": async (request) =>
         SubmitResponse.fromPartial({
           raftIndex: await submitOnLeader(request.commandBytes, {
