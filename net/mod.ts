@@ -49,3 +49,41 @@ export {
   subnetLabel,
 } from "./bridge.ts";
 export { type BridgeDriver, type BridgeLog, DockerBridges } from "./bridge_docker.ts";
+export {
+  type AnswerOptions,
+  type AnswerSets,
+  type AnswerSource,
+  buildAnswerSets,
+  healthyReplicaIds,
+  isIPv4,
+  type ScopeAnswers,
+  scopeKey,
+} from "./dns_answers.ts";
+export {
+  answerTtl,
+  type ForwardLookup,
+  type ForwardResult,
+  handleQuery,
+  inScopeLabel,
+  normalizeName,
+  type QueryLog,
+  resolveQuery,
+} from "./dns_query.ts";
+export { DnsForwarder, splitUpstream } from "./dns_forward.ts";
+export { DnsResponder, type DnsResponderOptions } from "./dns_server.ts";
+export {
+  localMark,
+  markMask,
+  natTable,
+  planPublishedPorts,
+  type PortPlan,
+  type PortSource,
+  remoteMark,
+  renderNatRuleset,
+} from "./published_ports.ts";
+export {
+  dockerUserRule,
+  PublishedPortsNft,
+  type RunCommand,
+  runCommand,
+} from "./published_ports_nft.ts";
