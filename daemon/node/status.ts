@@ -3,8 +3,11 @@
  * its local replicated state and raft status — any node answers, no leader round trip.
  *
  * Decisions: `raft_index` is the last index in the local log (what the node has, applied or
- * not); `suffrages` come from the live raft configuration and only when this node is the
- * leader (a follower's configuration may lag); `leader_address` is the leader's `Node.address`
+ * not); `suffrages` come from this member's own raft configuration (the latest one in its log,
+ * which is the configuration raft itself acts on), on followers as well as on the leader — better
+ * than the reference, which reported suffrage only on the leader (cli.md §5 renders `?` there).
+ * A follower's configuration may lag the leader's by the entries it has not received yet; a
+ * node absent from the configuration still renders `?`. `leader_address` is the leader's `Node.address`
  * when the leader is a known node; `mesh_mode` is `unavailable` until the WireGuard mesh exists.
  *
  * @module
@@ -43,15 +46,10 @@ export function clusterStatus(sources: StatusSources): ClusterStatusResponse {
   const nodes = [...sources.nodes].sort((a, b) =>
     a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0
   );
-  const suffrages: NodeSuffrage[] = raft.role === "leader"
-    ? [
-      ...raft.conf.voters.map((hostname) => ({ hostname, kind: NodeSuffrage_Kind.KIND_VOTER })),
-      ...raft.conf.learners.map((hostname) => ({
-        hostname,
-        kind: NodeSuffrage_Kind.KIND_NONVOTER,
-      })),
-    ].sort((a, b) => a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0)
-    : [];
+  const suffrages: NodeSuffrage[] = [
+    ...raft.conf.voters.map((hostname) => ({ hostname, kind: NodeSuffrage_Kind.KIND_VOTER })),
+    ...raft.conf.learners.map((hostname) => ({ hostname, kind: NodeSuffrage_Kind.KIND_NONVOTER })),
+  ].sort((a, b) => a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0);
   return ClusterStatusResponse.fromPartial({
     initialized: true,
     nodes,

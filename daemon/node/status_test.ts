@@ -33,7 +33,7 @@ Deno.test("clusterStatus() on the leader sorts nodes and lists voters and nonvot
   ]);
 });
 
-Deno.test("clusterStatus() on a follower leaves suffrages empty", () => {
+Deno.test("clusterStatus() on a follower reports suffrages from its own raft configuration", () => {
   const status = clusterStatus({
     nodes: [node("a", "10.0.0.1:7001")],
     raft: {
@@ -44,7 +44,28 @@ Deno.test("clusterStatus() on a follower leaves suffrages empty", () => {
     },
     meshMode: "unavailable",
   });
-  assert.deepEqual(status.suffrages, []);
+  assert.deepEqual(status.suffrages, [
+    { hostname: "a", kind: NodeSuffrage_Kind.KIND_VOTER },
+    { hostname: "b", kind: NodeSuffrage_Kind.KIND_VOTER },
+  ]);
   assert.equal(status.leader, "");
   assert.equal(status.leaderAddress, "");
+});
+
+Deno.test("clusterStatus() on a candidate still reports its configuration's voters and learners", () => {
+  const status = clusterStatus({
+    nodes: [node("a", "10.0.0.1:7001"), node("c", "10.0.0.3:7001")],
+    raft: {
+      role: "candidate",
+      leader: "",
+      lastIndex: 9,
+      conf: { voters: ["c", "a"], learners: ["b"] },
+    },
+    meshMode: "unavailable",
+  });
+  assert.deepEqual(status.suffrages.map((s) => [s.hostname, s.kind]), [
+    ["a", NodeSuffrage_Kind.KIND_VOTER],
+    ["b", NodeSuffrage_Kind.KIND_NONVOTER],
+    ["c", NodeSuffrage_Kind.KIND_VOTER],
+  ]);
 });
