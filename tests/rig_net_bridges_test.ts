@@ -3,7 +3,8 @@
  * networks and a global service gets, on each host, one Docker network per network with that
  * host's own /24 of `ipam_pool` (distinct across hosts and networks), bridge
  * `jaco-<h4(dep)>-<h4(net)>`, MTU 1420, gateway `.1`, the `jaco.*` labels, and its containers
- * use the gateways as DNS servers. `jaco delete` removes the networks and Linux bridges on every
+ * use the gateways as DNS servers. Dropping a network from the deployment removes its bridges
+ * (after the subnet GC grace) and keeps the other's. `jaco delete` removes the networks and Linux bridges on every
  * host and frees the subnets in replicated state: the next deployment gets the lowest octets
  * (`10.244.0.0/24`, …) again.
  *
@@ -138,6 +139,23 @@ Deno.test({
       [...cidrs].sort(),
       ["10.244.0.0/24", "10.244.1.0/24", "10.244.2.0/24", "10.244.3.0/24"],
     );
+
+    // Dropping a network from the deployment: its /24s are freed (after the GC grace) and
+    // its bridges removed on both hosts; the kept network keeps its /24.
+    const front = await Promise.all(
+      rig.hosts.map(async (host) => (await inspectNetwork(host, "jaco_shop_front"))?.Labels),
+    );
+    await apply(follower, "shop", ["front"]);
+    for (const host of rig.hosts) {
+      await rig.waitFor(async () => (await jacoNetworks(host)).join() === "jaco_shop_front", {
+        what: `jaco_shop_back gone on ${host.name}`,
+        timeoutMs: 90_000,
+      });
+    }
+    const frontAfter = await Promise.all(
+      rig.hosts.map(async (host) => (await inspectNetwork(host, "jaco_shop_front"))?.Labels),
+    );
+    assert.deepEqual(frontAfter, front);
 
     await follower.jaco(["delete", "shop"], { check: true });
     for (const host of rig.hosts) {
