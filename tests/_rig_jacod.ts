@@ -327,8 +327,9 @@ export function voterTarget(members: number): number {
 
 /**
  * Waits until `cluster status` on `node` lists exactly `names`, all ready, with
- * {@link voterTarget}`(names.length)` voters among them. Suffrage is only reported by the
- * leader (followers say `unknown`), so pass the leader.
+ * {@link voterTarget}`(names.length)` voters among them. Every member reports suffrage from its
+ * own raft configuration (followers too, unlike the reference), so any node can be passed; see
+ * {@link waitForReadyVotersEverywhere} for all of them.
  *
  * @throws {Error} when that does not happen within `timeoutMs`
  */
@@ -353,10 +354,25 @@ export async function waitForReadyVoters(
 }
 
 /**
+ * {@link waitForReadyVoters} on every node of `nodes` (each one's own view must settle).
+ *
+ * @throws {Error} when some node does not get there within `timeoutMs`
+ */
+export async function waitForReadyVotersEverywhere(
+  nodes: readonly RigJacod[],
+  names: string[],
+  timeoutMs = 30_000,
+): Promise<RigClusterStatus[]> {
+  const statuses: RigClusterStatus[] = [];
+  for (const node of nodes) statuses.push(await waitForReadyVoters(node, names, timeoutMs));
+  return statuses;
+}
+
+/**
  * Starts jacod on the first `n` hosts of `rig`, runs `cluster init` on the first, and for each
  * other one `node issue-join-token` on the first then `node join --peer <first>` on it, all
- * through the real CLI; resolves once the first node (which leads: the joiners start as
- * nonvoters) reports the `n` members ready and {@link voterTarget}`(n)` of them voters.
+ * through the real CLI; resolves once every node reports the `n` members ready and
+ * {@link voterTarget}`(n)` of them voters.
  *
  * @throws {Error} when a step fails or the voters do not settle within 30 s
  */
@@ -372,6 +388,6 @@ export async function formRigCluster(
   const [first, ...rest] = nodes;
   await first.jaco(["cluster", "init", "--no-systemd-enable"], { check: true });
   for (const node of rest) await node.join(first);
-  await waitForReadyVoters(first, nodes.map((node) => node.name));
+  await waitForReadyVotersEverywhere(nodes, nodes.map((node) => node.name));
   return nodes;
 }

