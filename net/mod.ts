@@ -87,3 +87,25 @@ export {
   type RunCommand,
   runCommand,
 } from "./published_ports_nft.ts";
+export {
+  diffModels,
+  expectedModel,
+  listingOf,
+  type NftChain,
+  type NftModel,
+  nftTable,
+  parseListing,
+  parseRendered,
+  poolSetName,
+  renderRuleset,
+  type RulesetSubnet,
+  ruleText,
+  setNameOf,
+} from "./nft_ruleset.ts";
+export { type ExemptionStep, exemptionSteps, headMatches, meshSubnet } from "./nft_exempt.ts";
+export {
+  type ExemptionFailure,
+  type FirewallBackend,
+  MemoryFirewall,
+  NftFirewall,
+} from "./nft_apply.ts";
