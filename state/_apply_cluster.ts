@@ -3,10 +3,12 @@
  *
  * @module
  */
-import { AuditEventType, NodeStatus } from "../proto/mod.ts";
+import { AuditEventType, type Node, NodeStatus } from "../proto/mod.ts";
 import { canonicalAuditEvent, canonicalNode, sortedRecord } from "./_canonical.ts";
 import type { Handlers } from "./_handlers.ts";
+import type { EntityStore } from "./_entity_store.ts";
 import { hexOf } from "./keys.ts";
+import { lowestFreeMeshIp } from "./_mesh_ip.ts";
 import { canonicalRegistryKey } from "./registry_key.ts";
 
 const bootstrapIdentity = "bootstrap";
@@ -56,8 +58,12 @@ export const clusterHandlers: Handlers<
 
   nodeJoin(context, join) {
     if (join.hostname === "") return { ignored: "empty_hostname" };
+    const record = nodeRecord(join, context.ts, { status: NodeStatus.NODE_STATUS_JOINING });
     context.stores.nodes.put(
-      nodeRecord(join, context.ts, { status: NodeStatus.NODE_STATUS_JOINING }),
+      withMeshIp(context.stores.nodes, {
+        ...record,
+        meshIp: context.stores.nodes.get(join.hostname)?.meshIp ?? "",
+      }),
       context.raftIndex,
     );
     context.audit(AuditEventType.AUDIT_EVENT_TYPE_NODE_JOIN, { hostname: join.hostname });
@@ -99,13 +105,16 @@ export const clusterHandlers: Handlers<
     if (update.wireguardPubkey.length === 0 && update.grpcAddress === "") {
       return { ignored: "nothing_to_update" };
     }
-    context.stores.nodes.put({
-      ...node,
-      wireguardPubkey: update.wireguardPubkey.length > 0
-        ? update.wireguardPubkey
-        : node.wireguardPubkey,
-      grpcAddress: update.grpcAddress || node.grpcAddress,
-    }, context.raftIndex);
+    context.stores.nodes.put(
+      withMeshIp(context.stores.nodes, {
+        ...node,
+        wireguardPubkey: update.wireguardPubkey.length > 0
+          ? update.wireguardPubkey
+          : node.wireguardPubkey,
+        grpcAddress: update.grpcAddress || node.grpcAddress,
+      }),
+      context.raftIndex,
+    );
   },
 
   tokenIssue(context, issue) {
@@ -212,5 +221,18 @@ function nodeRecord(
     cpuPressure: 0,
     memoryPressure: 0,
     lastPressureAt: undefined,
+    meshIp: "",
   });
+}
+
+/**
+ * `node` with a mesh address when it has a 32-byte WireGuard key and none yet: the lowest slot
+ * no other node holds (`_mesh_ip.ts`).
+ */
+function withMeshIp(nodes: EntityStore<Node>, node: Node): Node {
+  if (node.meshIp !== "" || node.wireguardPubkey.length !== 32) return node;
+  const taken = [...nodes.read().values()]
+    .filter((other) => other.hostname !== node.hostname)
+    .map((other) => other.meshIp);
+  return { ...node, meshIp: lowestFreeMeshIp(taken) };
 }

@@ -68,7 +68,16 @@ export interface Node {
   /** Memory pressure in [0, 1] from the last heartbeat. */
   memoryPressure: number;
   /** When the pressures were last reported. */
-  lastPressureAt: Date | undefined;
+  lastPressureAt:
+    | Date
+    | undefined;
+  /**
+   * WireGuard mesh address (`10.99.0.<slot>`), assigned by the state machine the first time the
+   * node publishes a public key: the lowest slot 1..254 no other node holds, never changed
+   * while the node is a member (gap fix: the reference hashed the hostname, which collides).
+   * Empty until assigned, or when all 254 slots are taken.
+   */
+  meshIp: string;
 }
 
 export interface Node_StatusDetailsEntry {
@@ -613,6 +622,7 @@ function createBaseNode(): Node {
     cpuPressure: 0,
     memoryPressure: 0,
     lastPressureAt: undefined,
+    meshIp: "",
   };
 }
 
@@ -650,6 +660,9 @@ export const Node: MessageFns<Node> = {
     }
     if (message.lastPressureAt !== undefined) {
       Timestamp.encode(toTimestamp(message.lastPressureAt), writer.uint32(90).fork()).join();
+    }
+    if (message.meshIp !== "") {
+      writer.uint32(98).string(message.meshIp);
     }
     return writer;
   },
@@ -758,6 +771,14 @@ export const Node: MessageFns<Node> = {
             message.lastPressureAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.meshIp = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -837,6 +858,11 @@ export const Node: MessageFns<Node> = {
         : isSet(object.last_pressure_at)
         ? fromJsonTimestamp(object.last_pressure_at)
         : undefined,
+      meshIp: isSet(object.meshIp)
+        ? globalThis.String(object.meshIp)
+        : isSet(object.mesh_ip)
+        ? globalThis.String(object.mesh_ip)
+        : "",
     };
   },
 
@@ -881,6 +907,9 @@ export const Node: MessageFns<Node> = {
     if (message.lastPressureAt !== undefined) {
       obj.lastPressureAt = message.lastPressureAt.toISOString();
     }
+    if (message.meshIp !== "") {
+      obj.meshIp = message.meshIp;
+    }
     return obj;
   },
 
@@ -908,6 +937,7 @@ export const Node: MessageFns<Node> = {
     message.cpuPressure = object.cpuPressure ?? 0;
     message.memoryPressure = object.memoryPressure ?? 0;
     message.lastPressureAt = object.lastPressureAt ?? undefined;
+    message.meshIp = object.meshIp ?? "";
     return message;
   },
 };
