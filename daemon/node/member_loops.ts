@@ -19,6 +19,7 @@ import { startRuntimeAgent } from "../agent/mod.ts";
 import { startSchedulerLoop } from "../scheduling/mod.ts";
 import { startIpamLoop } from "../network/ipam_loop.ts";
 import { startBridgeLoop } from "../network/bridge_loop.ts";
+import { startFirewallLoop } from "../network/firewall_loop.ts";
 
 /** What a member loop gets from the daemon. */
 export interface MemberContext {
@@ -62,6 +63,7 @@ export const memberLoops: readonly { name: string; start: MemberLoopFactory }[] 
   { name: "scheduler", start: (context) => startSchedulerLoop(context) },
   { name: "ipam-gc", start: (context) => startIpamLoop(context) },
   { name: "bridges", start: (context) => startBridgeLoop(context) },
+  { name: "firewall", start: (context) => startFirewallLoop(context) },
 ];
 
 /** Starts every loop of {@link memberLoops}; a loop that throws at start is logged and skipped. */

@@ -1,0 +1,285 @@
+/**
+ * The firewall member loop (networking.md §5.3): keeps this host's `table inet jaco` equal to the
+ * ruleset rendered from every replicated subnet, keeps the Docker-chain exemptions (§5.1) on top
+ * of their iptables chains, and drives this node's isolation status — the ready gate of a node
+ * that runs containers.
+ *
+ * Tick (immediately, every 30 s, and 200 ms after the last Subnet / Node / ReplicaObserved change):
+ * 1. skipped (DEBUG) while no raft leader is known — status and audit writes need one;
+ * 2. `nft` unusable → fail closed: own status `isolation_unavailable` (reason names `nft`);
+ * 3. §5.1 exemptions; a failed step is audited (`isolation_ruleset_reconciled`
+ *    `{action: exempt_failed, code: SNAT_EXEMPT_FAILED|OVERLAY_EXEMPT_FAILED, error}`) and logged
+ *    at WARN, never changing status;
+ * 4. list + full diff (chains, every rule, every set element — see net/nft_ruleset.ts); a list
+ *    error is transient (logged, no status change);
+ * 5. drift → log `firewall drift detected, applying ruleset`, apply the whole table atomically,
+ *    then list again and diff (the self-test). Apply or self-test failing → log ERROR
+ *    `apply ruleset failed`, own status `isolation_unavailable` with the reason (the FSM audits
+ *    `isolation_unavailable {hostname}`). Success → audit `isolation_ruleset_reconciled
+ *    {action: applied, summary}` and log `firewall ruleset reconciled`;
+ * 6. a clean self-test makes the node `ready` when it is not: from `isolation_unavailable`
+ *    with reason `isolation_reload_recovered` and audit `{action: recovered}`, from `joining`
+ *    with reason `isolation_ready`.
+ *
+ * Decisions where the spec is silent:
+ * - Where it runs: only on a host whose Docker socket exists (the same rule as the runtime agent
+ *   and the published-ports loop, `dockerSocketPath()`): that is where containers run and where
+ *   isolation means something. A daemon without Docker (the loopback test clusters, which run
+ *   several jacods in this machine's root network namespace) never touches netfilter and never
+ *   writes its status, so such clusters keep scheduling exactly as before.
+ * - Ready gate: joins keep pre-marking the node `ready` (cluster.md; every non-Docker cluster
+ *   relies on it). On a container host the first tick is the authority: it fails the node
+ *   closed (`nft` missing or broken, first apply or self-test failing) or confirms it, and a
+ *   node that is not `ready` (joining, or `isolation_unavailable` left by an earlier run) only
+ *   becomes `ready` through a clean self-test. The scheduler places only on `ready` nodes
+ *   (scheduler/cluster_facts.ts) and the runtime refuses to create containers while its own
+ *   status is `isolation_unavailable` (daemon/agent/start_pipeline.ts).
+ * - `nft` availability is re-checked every tick, so installing it recovers the node without a
+ *   restart (the spec's "restart the daemon" also works).
+ * - A status write keeps the node's other `status_details` (a drain mark survives) and is skipped
+ *   when the stored status and reason already match; a `drain_timeout` node is left alone.
+ * - Audits of exemption failures are written once per distinct error per step (every 30 s would
+ *   flood the replicated log); they use `isolation_ruleset_reconciled` because the closed audit
+ *   enum has no exemption type. The drift summary is cut to 1,000 characters.
+ * - Store events that only refresh replica health or node pressure do not trigger a tick.
+ *
+ * @module
+ */
+import { NftFirewall } from "../../net/nft_apply.ts";
+import type { FirewallBackend } from "../../net/nft_apply.ts";
+import { diffModels, expectedModel, parseListing, renderRuleset } from "../../net/nft_ruleset.ts";
+import { AuditEventType, type Command, type Node, NodeStatus } from "../../proto/mod.ts";
+import type { StoreName } from "../../state/mod.ts";
+import { dockerSocketPath } from "../agent/mod.ts";
+import type { MemberContext, MemberLoop } from "../node/member_loops.ts";
+
+/** Identity of the loop's writes. */
+export const firewallIdentity = "system";
+
+/** Options of the loop (tests). */
+export interface FirewallLoopOptions {
+  /** nft/iptables backend (default: the host's {@link NftFirewall}). */
+  backend?: FirewallBackend;
+  /** Where the loop runs (default: this host's Docker socket exists). */
+  enabled?: () => Promise<boolean>;
+  /** Safety tick (default 30 s). */
+  tickMs?: number;
+  /** Debounce of state events (default 200 ms). */
+  debounceMs?: number;
+}
+
+/** What the loop uses of the member. */
+export type FirewallContext =
+  & Pick<MemberContext, "nodeName" | "state" | "submit" | "log" | "signal">
+  & { config: Pick<MemberContext["config"], "ipamPool">; raft: { status(): { leader: string } } };
+
+const maxSummary = 1000;
+
+/** Reason of a node whose `nft` is unusable. */
+export const nftMissingReason =
+  "nft not usable: `nft --version` failed (nftables missing from PATH or broken)";
+
+/** True when this host's Docker socket exists (where containers run). */
+export async function dockerSocketExists(): Promise<boolean> {
+  try {
+    await Deno.stat(dockerSocketPath());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the firewall loop of this node (member loop factory); see the module doc. */
+export function startFirewallLoop(
+  context: FirewallContext,
+  options: FirewallLoopOptions = {},
+): MemberLoop {
+  const backend = options.backend ?? new NftFirewall();
+  const enabled = options.enabled ?? dockerSocketExists;
+  const stop = new AbortController();
+  const signal = AbortSignal.any([context.signal, stop.signal]);
+  const exemptAudited = new Map<string, string>();
+  let lastError = "";
+  let idleLogged = false;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let debounce: ReturnType<typeof setTimeout> | undefined;
+
+  const self = (): Node | undefined => context.state.view().node(context.nodeName);
+
+  const audit = async (payload: Record<string, string>): Promise<void> => {
+    await context.submit({
+      $case: "auditAppend",
+      value: {
+        event: {
+          type: AuditEventType.AUDIT_EVENT_TYPE_ISOLATION_RULESET_RECONCILED,
+          identity: firewallIdentity,
+          ts: new Date(),
+          raftIndex: 0,
+          payload,
+        },
+      },
+    }, firewallIdentity);
+  };
+
+  const setStatus = async (status: NodeStatus, reason: string): Promise<boolean> => {
+    const node = self();
+    if (!node || node.status === NodeStatus.NODE_STATUS_DRAIN_TIMEOUT) return false;
+    if (node.status === status && node.statusDetails.reason === reason) return false;
+    const payload: Command["payload"] = {
+      $case: "nodeStatusUpdate",
+      value: {
+        hostname: context.nodeName,
+        status,
+        details: { ...node.statusDetails, reason },
+        cpuPressure: 0,
+        memoryPressure: 0,
+        includePressure: false,
+      },
+    };
+    await context.submit(payload, firewallIdentity);
+    return true;
+  };
+
+  const failClosed = async (reason: string): Promise<void> => {
+    if (reason !== lastError) context.log.error("apply ruleset failed", { error: reason });
+    lastError = reason;
+    await setStatus(NodeStatus.NODE_STATUS_ISOLATION_UNAVAILABLE, reason);
+  };
+
+  const markReady = async (): Promise<void> => {
+    lastError = "";
+    const node = self();
+    if (!node || node.status === NodeStatus.NODE_STATUS_READY) return;
+    if (node.status === NodeStatus.NODE_STATUS_ISOLATION_UNAVAILABLE) {
+      if (await setStatus(NodeStatus.NODE_STATUS_READY, "isolation_reload_recovered")) {
+        context.log.info("isolation recovered", { hostname: context.nodeName });
+        await audit({ action: "recovered" });
+      }
+    } else if (node.status === NodeStatus.NODE_STATUS_JOINING) {
+      await setStatus(NodeStatus.NODE_STATUS_READY, "isolation_ready");
+    }
+  };
+
+  const exempt = async (): Promise<void> => {
+    const failures = await backend.exempt(context.config.ipamPool);
+    const failed = new Set(failures.map((failure) => failure.code));
+    for (const code of [...exemptAudited.keys()]) {
+      if (!failed.has(code as never)) exemptAudited.delete(code);
+    }
+    for (const failure of failures) {
+      if (exemptAudited.get(failure.code) === failure.error) continue;
+      exemptAudited.set(failure.code, failure.error);
+      context.log.warn("docker chain exemption failed", {
+        code: failure.code,
+        error: failure.error,
+      });
+      await audit({ action: "exempt_failed", code: failure.code, error: failure.error });
+    }
+  };
+
+  const drift = async (): Promise<string[]> => {
+    const expected = expectedModel(context.state.view().subnets());
+    return diffModels(expected, parseListing(await backend.list()));
+  };
+
+  const tick = async (): Promise<void> => {
+    if (!await enabled()) {
+      if (!idleLogged) {
+        context.log.info("firewall loop idle: no Docker runtime on this host", {
+          docker_socket: dockerSocketPath(),
+        });
+      }
+      idleLogged = true;
+      return;
+    }
+    if (context.raft.status().leader === "") {
+      context.log.debug("firewall tick skipped: no raft leader");
+      return;
+    }
+    if (!await backend.available()) return await failClosed(nftMissingReason);
+    await exempt();
+    let items: string[];
+    try {
+      items = await drift();
+    } catch (error) {
+      context.log.warn("firewall list failed", { error: (error as Error).message });
+      return;
+    }
+    if (items.length === 0) return await markReady();
+    const summary = summaryOf(items);
+    context.log.info("firewall drift detected, applying ruleset", { summary });
+    try {
+      await backend.apply(renderRuleset(context.state.view().subnets()));
+      const left = await drift();
+      if (left.length > 0) {
+        throw new Error(`isolation_self_test_failed: ruleset still differs: ${summaryOf(left)}`);
+      }
+    } catch (error) {
+      return await failClosed((error as Error).message);
+    }
+    context.log.info("firewall ruleset reconciled", { summary });
+    await audit({ action: "applied", summary });
+    await markReady();
+  };
+
+  const trigger = (): void => {
+    if (signal.aborted) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = tick()
+      .catch((error) =>
+        context.log.warn("firewall tick failed", { error: (error as Error).message })
+      )
+      .finally(() => {
+        running = undefined;
+        if (again) {
+          again = false;
+          schedule();
+        }
+      });
+  };
+  const schedule = (): void => {
+    if (signal.aborted) return;
+    clearTimeout(debounce);
+    debounce = setTimeout(trigger, options.debounceMs ?? 200);
+  };
+
+  const watched: StoreName[] = ["subnets", "nodes", "replicas_observed"];
+  const subscriptions = watched.map((store) => context.state.subscribe(store, { signal }));
+  const consumers = subscriptions.map(async (subscription, at) => {
+    for await (const event of subscription) {
+      if (event.freshnessOnly) continue;
+      if (watched[at] === "nodes" && !nodeEventMatters(event.before, event.after)) continue;
+      schedule();
+    }
+  });
+  const safety = setInterval(trigger, options.tickMs ?? 30_000);
+  trigger();
+
+  return {
+    async stop() {
+      stop.abort();
+      clearTimeout(debounce);
+      clearInterval(safety);
+      for (const subscription of subscriptions) subscription.close();
+      await Promise.allSettled(consumers);
+      await running;
+    },
+  };
+}
+
+/** Sorted drift items joined by commas, cut to {@link maxSummary} characters. */
+export function summaryOf(items: readonly string[]): string {
+  const text = items.join(",");
+  return text.length <= maxSummary ? text : `${text.slice(0, maxSummary)}…(${items.length} items)`;
+}
+
+function nodeEventMatters(before: unknown, after: unknown): boolean {
+  const a = before as Node | undefined;
+  const b = after as Node | undefined;
+  if (!a || !b) return true;
+  return a.status !== b.status || a.address !== b.address;
+}
