@@ -11,6 +11,8 @@
  *   observation commits (well inside 5 s of the health poll that saw it).
  * - Responders start/stop as local subnets appear/disappear; a changed gateway restarts the
  *   responder. Bind failures retry with backoff (200 ms → 5 s), WARN once per responder.
+ * - Responders run only on a host with a Docker socket (where the bridges and replicas live): a
+ *   daemon without Docker (several loopback test daemons on one machine) never binds port 53.
  *
  * @module
  */
@@ -22,6 +24,7 @@ import {
   gatewayOf,
   scopeKey,
 } from "../../net/mod.ts";
+import { dockerSocketPath } from "../agent/mod.ts";
 import { readTextFileIfExists } from "../config_file.ts";
 import { resolverForwarders } from "../dns_forwarders.ts";
 import type { MemberContext, MemberLoop } from "../node/member_loops.ts";
@@ -33,6 +36,17 @@ export interface DnsLoopOptions extends RoutingInputOptions {
   port?: number;
   /** Upstreams (default: from config and `/etc/resolv.conf`). */
   upstreams?: readonly string[];
+  /** Gate, checked before each reconcile (default: the Docker socket exists). */
+  enabled?: () => Promise<boolean>;
+}
+
+async function dockerPresent(): Promise<boolean> {
+  try {
+    await Deno.stat(dockerSocketPath());
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Starts the DNS loop of this node (member loop factory). */
@@ -46,9 +60,11 @@ export function startDnsLoop(
   let pending: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
 
-  const reconcile = (): void => {
+  const enabled = options.enabled ?? dockerPresent;
+  const reconcile = async (): Promise<void> => {
+    const docker = await enabled().catch(() => false);
     pending = undefined;
-    if (stopped) return;
+    if (stopped || !docker) return;
     const view = context.state.view();
     sets = buildAnswerSets(view, inputs.options());
     const wanted = new Map<string, { deployment: string; gateway: string }>();

@@ -105,7 +105,7 @@ Deno.test("dns loop: a responder per local subnet answers healthy replicas, foll
       dns: { forwarders: [], forwarderTimeoutMs: 200 },
       ipamPool: "10.244.0.0/16",
     } as never,
-  }, { port, upstreams: [] });
+  }, { port, upstreams: [], enabled: () => Promise.resolve(true) });
   try {
     const gateway = "127.77.0.1";
     await pollFor("the remote replica", () => answersOf(gateway, port, "api"), ["10.244.1.2"]);
@@ -145,6 +145,52 @@ Deno.test("dns loop: a responder per local subnet answers healthy replicas, foll
     });
     await pollFor("the responder to stop", () => answersOf(gateway, port, "api"), null);
     await until("stop logged", () => kit.logs.includes("info dns responder stopped"));
+  } finally {
+    controller.abort();
+    await loop.stop();
+  }
+});
+
+Deno.test("dns loop: without Docker on the host no responder binds, even for a local subnet", async () => {
+  const kit = new NetKit();
+  await kit.apply({ $case: "nodeJoin", value: { hostname: "n1" } as never });
+  await kit.deploy("web", { api: [] });
+  await kit.apply({
+    $case: "subnetAllocate",
+    value: { deployment: "web", network: "_default", cidr: "127.79.0.0/24", host: "n1" },
+  });
+  const port = freePort();
+  const controller = new AbortController();
+  let checks = 0;
+  const loop = startDnsLoop({
+    nodeName: "n1",
+    state: kit.state,
+    raft: { status: () => ({ role: "follower" }) } as never,
+    log: kit.log,
+    signal: controller.signal,
+    config: {
+      dns: { forwarders: [], forwarderTimeoutMs: 200 },
+      ipamPool: "10.244.0.0/16",
+    } as never,
+  }, {
+    port,
+    upstreams: [],
+    enabled: () => {
+      checks++;
+      return Promise.resolve(false);
+    },
+  });
+  try {
+    await until("the gate consulted", () => checks > 0);
+    // Another subnet event re-runs the (closed) gate; nothing binds the gateway (TCP bind free).
+    await kit.apply({
+      $case: "subnetAllocate",
+      value: { deployment: "web", network: "_default", cidr: "127.80.0.0/24", host: "n1" },
+    });
+    await until("the gate consulted again", () => checks > 1);
+    const probe = Deno.listen({ hostname: "127.79.0.1", port });
+    probe.close();
+    assert.ok(!kit.logs.includes("dns responder listening"));
   } finally {
     controller.abort();
     await loop.stop();

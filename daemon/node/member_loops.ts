@@ -20,6 +20,8 @@ import { startSchedulerLoop } from "../scheduling/mod.ts";
 import { startIpamLoop } from "../network/ipam_loop.ts";
 import { startBridgeLoop } from "../network/bridge_loop.ts";
 import { startFirewallLoop } from "../network/firewall_loop.ts";
+import { startDnsLoop } from "../network/dns_loop.ts";
+import { startPortsLoop } from "../network/ports_loop.ts";
 
 /** What a member loop gets from the daemon. */
 export interface MemberContext {
@@ -64,6 +66,8 @@ export const memberLoops: readonly { name: string; start: MemberLoopFactory }[] 
   { name: "ipam-gc", start: (context) => startIpamLoop(context) },
   { name: "bridges", start: (context) => startBridgeLoop(context) },
   { name: "firewall", start: (context) => startFirewallLoop(context) },
+  { name: "dns", start: (context) => startDnsLoop(context) },
+  { name: "published-ports", start: (context) => startPortsLoop(context) },
 ];
 
 /** Starts every loop of {@link memberLoops}; a loop that throws at start is logged and skipped. */
