@@ -7,6 +7,10 @@
  *   `-s`/`-d` with their prefix length, as we write them), so an equal rule further down the
  *   chain does not count: Docker prepends its own rules later and ours must stay on top.
  * - The mesh subnet is the fixed `10.99.0.0/24` of §1.
+ * - JACO's other top-of-chain rule in `DOCKER-USER` (the published-ports connmark ACCEPT, see
+ *   net/published_ports_nft.ts) may sit above ours and is skipped when comparing the head: both
+ *   are ACCEPTs, so their order does not change what passes, and two loops each insisting on
+ *   being first would delete and re-insert rules every tick (briefly dropping overlay traffic).
  *
  * @module
  */
@@ -42,11 +46,15 @@ export function exemptionSteps(pool: string): ExemptionStep[] {
   ];
 }
 
+/** The published-ports DOCKER-USER accept as `iptables -S` prints it (mark in hex). */
+const jacoPeerRule = /^-m connmark --mark 0x6a610000\/0xfffffffc -j ACCEPT$/;
+
 /** True when the chain's appended rules (from `iptables -S <chain>`) start with `rules`. */
 export function headMatches(listing: string, chain: string, rules: readonly string[][]): boolean {
   const appended = listing.split("\n")
     .map((line) => line.trim())
     .filter((line) => line.startsWith(`-A ${chain} `))
-    .map((line) => line.slice(`-A ${chain} `.length));
+    .map((line) => line.slice(`-A ${chain} `.length))
+    .filter((rule) => !jacoPeerRule.test(rule));
   return rules.every((rule, i) => appended[i] === rule.join(" "));
 }
