@@ -11,10 +11,12 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { JacoError } from "../proto/errors.ts";
 import { randomBytes, type RandomSource } from "./secrets.ts";
+import { ipv4Octets, isIpv4, isIpv6 } from "./local_ips.ts";
 
 x509.cryptoProvider.set(crypto);
 
 export { x509 };
+export { ipv4Octets, isIpv4, isIpv6 };
 
 /**
  * Key algorithm of the cluster CA and node keys. Ed25519 as the spec says:
@@ -102,25 +104,6 @@ export async function importSigningKey(pem: string): Promise<CryptoKey> {
   } catch (cause) {
     throw new CaMaterialError("ca key is not an Ed25519 private key", { cause });
   }
-}
-
-/** True when `text` is a dotted-quad IPv4 address (no leading zeros). */
-export function isIpv4(text: string): boolean {
-  const parts = text.split(".");
-  return parts.length === 4 &&
-    parts.every((part) => /^(0|[1-9][0-9]{0,2})$/.test(part) && Number(part) <= 255);
-}
-
-/** True when `text` is an IPv6 address (URL-parser check, so zone ids are rejected). */
-export function isIpv6(text: string): boolean {
-  if (!text.includes(":") || !/^[0-9A-Fa-f:.]+$/.test(text)) return false;
-  return URL.canParse(`http://[${text}]/`);
-}
-
-/** The four octets of an IPv4 address (caller checked {@link isIpv4}). */
-export function ipv4Octets(ip: string): [number, number, number, number] {
-  const [a, b, c, d] = ip.split(".").map(Number);
-  return [a, b, c, d];
 }
 
 /** Who a certificate names. */

@@ -20,7 +20,7 @@ import { ErrorCode, JacoError } from "../proto/errors.ts";
 import { type HostPort, isUnspecifiedHost } from "./host_port.ts";
 import { ipv4InNetwork, parseIPv4, parseIPv4Cidr } from "./_config_ip.ts";
 import type { DaemonConfig } from "./config.ts";
-import { type LocalInterface, usableLocalIps } from "./pki.ts";
+import { type LocalInterface, usableLocalIps } from "./local_ips.ts";
 
 /** Where the daemon binds and what it advertises (the same `host:port` for both). */
 export interface ResolvedAddresses {

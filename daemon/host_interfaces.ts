@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { LocalInterface } from "./pki.ts";
+import type { LocalInterface } from "./local_ips.ts";
 
 const iffUp = 0x1;
 const linkDownStates = new Set(["down", "lowerlayerdown", "notpresent"]);

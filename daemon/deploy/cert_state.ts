@@ -4,13 +4,15 @@
  * audit log.
  *
  * Decisions where the spec is silent: a leaf blob that does not parse as a PEM certificate is
- * treated as absent (its domain may still be reported from the audit log).
+ * treated as absent (its domain may still be reported from the audit log). The expiry is read with
+ * `node:crypto`'s parser, not `@peculiar/x509`, so answering `status` never loads that library
+ * into an idle daemon (~10 MB).
  *
  * @module
  */
 import { AuditEventType, CertState, type Route } from "../../proto/mod.ts";
 import type { StateView } from "../../state/mod.ts";
-import { x509 } from "../_x509.ts";
+import { X509Certificate } from "node:crypto";
 
 /** Cert states of the `tls_auto` domains among `routes`, sorted by domain. */
 export function certStates(view: StateView, routes: readonly Route[]): CertState[] {
@@ -44,7 +46,8 @@ export function certStates(view: StateView, routes: readonly Route[]): CertState
 
 function notAfterOf(pem: Uint8Array): Date | undefined {
   try {
-    return new x509.X509Certificate(new TextDecoder().decode(pem)).notAfter;
+    const notAfter = new Date(new X509Certificate(new TextDecoder().decode(pem)).validTo);
+    return Number.isNaN(notAfter.getTime()) ? undefined : notAfter;
   } catch {
     return undefined;
   }

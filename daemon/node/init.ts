@@ -2,14 +2,13 @@
  * The material of `Cluster.Init` (cluster.md §2 steps 3–8, 10): cluster id, cluster CA, this
  * node's key and CA-signed certificate, the first operator token, and the `ClusterInit` raft
  * command that seeds the replicated state. Pure apart from the injected clock and randomness;
- * `node.ts` does the I/O (files, raft) around it.
+ * `node.ts` does the I/O (files, raft) around it. The X.509 code (`pki.ts`) is imported on first
+ * use: an idle daemon never needs it, and it costs ~10 MB of memory once loaded.
  *
  * @module
  */
-import { isIpv4, isIpv6 } from "../_x509.ts";
-import { type CertAndKey, createClusterCa, createNodeKeyAndCsr, signNodeCsr } from "../pki.ts";
-import type { LocalInterface } from "../pki.ts";
-import { usableLocalIps } from "../pki.ts";
+import { isIpv4, isIpv6, type LocalInterface, usableLocalIps } from "../local_ips.ts";
+import type { CertAndKey } from "../pki.ts";
 import { hashSecret, newSecretHex, type RandomSource } from "../secrets.ts";
 import { ClusterInit, type Command } from "../../proto/mod.ts";
 import type { NodeTls } from "./data_dir.ts";
@@ -82,6 +81,7 @@ function bytesOfHex(hex: string): Uint8Array {
  */
 export async function createBootstrapMaterial(inputs: BootstrapInputs): Promise<BootstrapMaterial> {
   const clusterId = (inputs.randomUUID ?? (() => crypto.randomUUID()))();
+  const { createClusterCa, createNodeKeyAndCsr, signNodeCsr } = await import("../pki.ts");
   const ca = await createClusterCa({ now: inputs.now, random: inputs.random });
   const { keyPem, csrPem } = await createNodeKeyAndCsr({
     hostname: inputs.hostname,

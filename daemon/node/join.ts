@@ -20,7 +20,6 @@ import {
   type NodeJoinResponse,
 } from "../../proto/mod.ts";
 import { JacoError } from "../../proto/errors.ts";
-import { createNodeKeyAndCsr, verifyIssuedBy } from "../pki.ts";
 import type { NodeTls } from "./data_dir.ts";
 import { PeerClient } from "./_peer_client.ts";
 import { parseCaPin } from "./join_ca_pin.ts";
@@ -87,6 +86,7 @@ export async function joinCluster(inputs: JoinInputs): Promise<JoinResult> {
     }
   }
   const caPin = inputs.caFingerprint ? parseCaPin(inputs.caFingerprint) : undefined;
+  const { createNodeKeyAndCsr, verifyIssuedBy } = await import("../pki.ts"); // lazy: ~10 MB
   const { keyPem, csrPem } = await createNodeKeyAndCsr({
     hostname: inputs.hostname,
     ips: inputs.ips,

@@ -24,7 +24,6 @@ import {
 } from "../../proto/mod.ts";
 import { JacoError } from "../../proto/errors.ts";
 import type { StateView } from "../../state/mod.ts";
-import { certificateFingerprint, signNodeCsr } from "../pki.ts";
 import { hashSecret, type RandomSource } from "../secrets.ts";
 import { bytesOfHex, memberAddresses, type SubmitPayload } from "./join_token.ts";
 
@@ -126,6 +125,7 @@ export async function nodeJoin(
   }
   const decoder = new TextDecoder();
   const caCertPem = decoder.decode(meta.caCert);
+  const { certificateFingerprint, signNodeCsr } = await import("../pki.ts"); // lazy: ~10 MB
   const certPem = await signNodeCsr({
     caCertPem,
     caKeyPem: decoder.decode(meta.caKey),

@@ -20,7 +20,7 @@ import { JacoError } from "../../proto/errors.ts";
 import { SqliteStorage } from "../../raft/mod.ts";
 import { ClusterState } from "../../state/mod.ts";
 import { type BackupMeta, planRestore, readBackupArchive, restoreMarker } from "../backup/mod.ts";
-import { createNodeKeyAndCsr, type LocalInterface, signNodeCsr, usableLocalIps } from "../pki.ts";
+import { type LocalInterface, usableLocalIps } from "../local_ips.ts";
 import { dataDirLayout, ensureDataDir, ensureRaftDir, writeNodeTls } from "./data_dir.ts";
 
 /** Inputs of {@link restoreDataDir}. */
@@ -66,6 +66,7 @@ export async function restoreDataDir(options: RestoreOptions): Promise<BackupMet
   }
   const decoder = new TextDecoder();
   const caPem = decoder.decode(clusterMeta.caCert);
+  const { createNodeKeyAndCsr, signNodeCsr } = await import("../pki.ts"); // lazy: ~10 MB
   const { keyPem, csrPem } = await createNodeKeyAndCsr({
     hostname: options.name,
     ips: [...usableLocalIps(options.interfaces), "127.0.0.1", "::1"],
