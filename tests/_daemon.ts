@@ -5,6 +5,8 @@
  * @module
  */
 
+import { JACOD_V8_FLAGS_ARG } from "../daemon/v8_flags.ts";
+
 const root = new URL("../", import.meta.url).pathname;
 
 /** A loopback TCP port free at the time of the call. */
@@ -60,7 +62,7 @@ export async function daemonSetup(nodeName: string, prefix: string): Promise<Dae
 /** Starts `jacod --config <configPath>`. */
 export function startDaemon(configPath: string): Daemon {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}daemon/main.ts`, "--config", configPath],
+    args: ["run", "-A", JACOD_V8_FLAGS_ARG, `${root}daemon/main.ts`, "--config", configPath],
     stdin: "null",
     stdout: "null",
     stderr: "piped",

@@ -32,6 +32,7 @@
  *
  * @module
  */
+import { JACOD_V8_FLAGS_ARG } from "../daemon/v8_flags.ts";
 import type { ExecResult, Rig, RigHost } from "./rig/mod.ts";
 import { waitFor } from "./rig/mod.ts";
 
@@ -144,7 +145,15 @@ export class RigJacod {
     // A SIGKILLed daemon leaves its socket file behind; readiness must not see the stale one.
     await Deno.remove(this.socket).catch(() => undefined);
     const child = this.host.spawn(
-      [Deno.execPath(), "run", "-A", `${root}daemon/main.ts`, "--config", this.configPath],
+      [
+        Deno.execPath(),
+        "run",
+        "-A",
+        JACOD_V8_FLAGS_ARG,
+        `${root}daemon/main.ts`,
+        "--config",
+        this.configPath,
+      ],
       { logPath: this.logPath, env: this.#env },
     );
     this.#child = child;

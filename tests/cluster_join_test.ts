@@ -9,6 +9,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { JACOD_V8_FLAGS_ARG } from "../daemon/v8_flags.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 
@@ -48,7 +49,7 @@ async function startDaemon(dir: string, name: string): Promise<Daemon> {
 
 function spawnDaemon(where: Pick<Daemon, "name" | "socket" | "grpc" | "configPath">): Daemon {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}daemon/main.ts`, "--config", where.configPath],
+    args: ["run", "-A", JACOD_V8_FLAGS_ARG, `${root}daemon/main.ts`, "--config", where.configPath],
     stdin: "null",
     stdout: "null",
     stderr: "piped",

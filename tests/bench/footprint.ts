@@ -10,7 +10,8 @@
  * daemons, which `Pss` splits between them), then
  * `footprint jacod_idle_rss_mb_max=<x>` and `footprint goal_rss_mb=100 within_goal=<bool>`
  * (the goal: ≤ 100 MB per node). `JACO_BENCH_LOGS=1` prints the daemons' logs at the end.
- * `DENO_V8_FLAGS` reaches the daemons (they inherit the environment), e.g.
+ * The daemons run with the launch flags of `daemon/v8_flags.ts` (printed on the first line);
+ * `DENO_V8_FLAGS` reaches them too (they inherit the environment), e.g.
  * `DENO_V8_FLAGS=--max-semi-space-size=1`; the flags are echoed on the first line.
  *
  * `--breakdown` adds where the memory comes from: a child process imports, one step at a time,
@@ -20,6 +21,7 @@
  *
  * @module
  */
+import { JACOD_V8_FLAGS_ARG } from "../../daemon/v8_flags.ts";
 import { type ClusterMember, formCluster, stopDaemon } from "../_daemon.ts";
 
 const goalMb = 100;
@@ -93,7 +95,11 @@ async function breakdown(): Promise<void> {
 /** Runs the benchmark (see module doc). */
 export async function run(args: string[]): Promise<void> {
   const idleSeconds = idleSecondsOf(args);
-  console.log(`footprint deno_v8_flags="${Deno.env.get("DENO_V8_FLAGS") ?? ""}"`);
+  console.log(
+    `footprint launch_flags="${JACOD_V8_FLAGS_ARG}" deno_v8_flags="${
+      Deno.env.get("DENO_V8_FLAGS") ?? ""
+    }"`,
+  );
   if (args.includes("--breakdown")) await breakdown();
   const members: ClusterMember[] = [];
   try {

@@ -5,18 +5,22 @@
  * @module
  */
 
+import { JACOD_V8_FLAGS_ARG } from "../../daemon/v8_flags.ts";
+
 /** One shipped program: its artifact name and its entry module (relative to the repo root). */
 export interface Program {
   /** Artifact base name (`jaco`, `jacod`). */
   name: string;
   /** Entry module, relative to the repository root. */
   entry: string;
+  /** Extra `deno compile` / `deno run` flags the program ships with (V8 flags). */
+  runtimeFlags?: readonly string[];
 }
 
 /** The CLI and the daemon. */
 export const programs: readonly Program[] = [
   { name: "jaco", entry: "cli/main.ts" },
-  { name: "jacod", entry: "daemon/main.ts" },
+  { name: "jacod", entry: "daemon/main.ts", runtimeFlags: [JACOD_V8_FLAGS_ARG] },
 ];
 
 /** The repository root (two folders up from this file). */

@@ -48,7 +48,15 @@ export async function compileProgram(
   const cwd = pathOf(options.root);
   expectSuccess(
     await run(options.deno, {
-      args: ["compile", "--quiet", "-A", "--output", path, program.entry],
+      args: [
+        "compile",
+        "--quiet",
+        "-A",
+        ...program.runtimeFlags ?? [],
+        "--output",
+        path,
+        program.entry,
+      ],
       cwd,
       env: { DENORT_BIN: options.denortBin },
     }),
