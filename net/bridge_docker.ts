@@ -6,6 +6,10 @@
  * Decisions where the spec is silent:
  * - One mutex per {@link DockerBridges} instance serializes ensure and teardown, so concurrent
  *   replica starts never create one network twice and a teardown never races a create.
+ * - Creating a network first removes any other JACO network of this engine labelled with the
+ *   same /24 (and its containers): replicated state gave that /24 to the new scope, so the old
+ *   network is a leftover of a deleted or dropped scope still stopping — without this, a delete
+ *   followed at once by an apply would fail with Docker's "pool overlaps" until the teardown.
  * - Teardown removes a network only when no container is attached (Docker refuses otherwise);
  *   a network still in use is retried on the next teardown pass, so containers are never
  *   disrupted by GC — their replica's removal comes first.
@@ -95,15 +99,43 @@ export class DockerBridges implements BridgeDriver {
           live_subnet: existing.IPAM?.Config?.[0]?.Subnet ?? "",
           cidr: target.cidr,
         });
-        for (const id of Object.keys(existing.Containers ?? {})) {
-          const container = this.#docker.getContainer(id);
-          await container.stop({ t: 10 }).catch(() => undefined);
-          await container.remove({ force: true, v: true }).catch(() => undefined);
-        }
-        await this.#docker.getNetwork(existing.Id).remove();
+        await this.#removeWithContainers(existing.Id);
       }
+      await this.#removeStaleHolders(body.Name, target.cidr);
       await this.#docker.createNetwork(body);
       return body.Name;
+    });
+  }
+
+  /**
+   * Removes other JACO networks of this engine created with `cidr` (state gave the /24 to a new
+   * scope, so they are left from a deleted or dropped one whose containers are still stopping
+   * or orphaned); Docker would refuse the new network as overlapping.
+   */
+  async #removeStaleHolders(name: string, cidr: string): Promise<void> {
+    const holders = await this.#docker.listNetworks({
+      filters: { label: [`${subnetLabel}=${cidr}`] },
+    }) as { Id: string; Name: string }[];
+    for (const holder of holders.filter((network) => network.Name !== name)) {
+      this.#log.info("stale bridge holds the subnet, removing", {
+        network: holder.Name,
+        cidr,
+        for: name,
+      });
+      await this.#removeWithContainers(holder.Id);
+    }
+  }
+
+  async #removeWithContainers(id: string): Promise<void> {
+    const network = this.#docker.getNetwork(id);
+    const inspected = await network.inspect() as Inspected;
+    for (const container of Object.keys(inspected.Containers ?? {})) {
+      const handle = this.#docker.getContainer(container);
+      await handle.stop({ t: 10 }).catch(() => undefined);
+      await handle.remove({ force: true, v: true }).catch(() => undefined);
+    }
+    await network.remove().catch((error: unknown) => {
+      if (statusOf(error) !== 404) throw error;
     });
   }
 
