@@ -147,7 +147,8 @@ function suffrageOf(status: ClusterStatusResponse, hostname: string): string {
 
 /**
  * Renders a `Cluster.Status` answer as cli.md §5 shows it (table, or the stable json/yaml
- * shape: `initialized`, `leader`, `raft_index`, `nodes`).
+ * shape: `initialized`, `leader`, `raft_index`, `nodes`), plus the answering node's mesh mode
+ * (`mesh_mode`, table line `Mesh:`) and each member's `mesh_ip` (networking.md §4).
  */
 export async function formatClusterStatus(
   status: ClusterStatusResponse,
@@ -158,12 +159,14 @@ export async function formatClusterStatus(
     address: node.address,
     status: enumShortName(NodeStatus, node.status) ?? "unspecified",
     suffrage: suffrageOf(status, node.hostname),
+    mesh_ip: node.meshIp,
   }));
   if (format !== "table") {
     return await renderStructured({
       initialized: status.initialized,
       leader: status.leader,
       raft_index: status.raftIndex,
+      mesh_mode: status.meshMode,
       nodes,
     }, format);
   }
@@ -176,6 +179,7 @@ export async function formatClusterStatus(
     "Status:     initialized",
     `Leader:     ${status.leader || "(no leader elected)"}`,
     `Raft index: ${status.raftIndex}`,
+    `Mesh:       ${status.meshMode || "unavailable"}`,
     `Nodes (${nodes.length}):`,
     ...nodes.map((node) =>
       `  - ${node.hostname} @ ${node.address} [${node.status.toUpperCase()}, ${

@@ -32,7 +32,8 @@ Deno.test("formatClusterStatus() prints the uninitialized table of cli.md", asyn
 Deno.test("formatClusterStatus() prints members with UPPERCASE status and ? for unknown suffrage", async () => {
   assert.equal(
     await formatClusterStatus(initialized, "table"),
-    "Status:     initialized\nLeader:     node-1\nRaft index: 4178\nNodes (2):\n" +
+    "Status:     initialized\nLeader:     node-1\nRaft index: 4178\nMesh:       unavailable\n" +
+      "Nodes (2):\n" +
       "  - node-1 @ 10.0.0.5:7001 [READY, VOTER]\n  - node-2 @ 10.0.0.6:7001 [JOINING, ?]\n",
   );
   const leaderless = ClusterStatusResponse.fromPartial({ initialized: true, raftIndex: 1 });
@@ -47,15 +48,34 @@ Deno.test("formatClusterStatus() keeps the json shape stable, lowercase enums", 
     initialized: true,
     leader: "node-1",
     raft_index: 4178,
+    mesh_mode: "",
     nodes: [
-      { hostname: "node-1", address: "10.0.0.5:7001", status: "ready", suffrage: "voter" },
-      { hostname: "node-2", address: "10.0.0.6:7001", status: "joining", suffrage: "unknown" },
+      {
+        hostname: "node-1",
+        address: "10.0.0.5:7001",
+        status: "ready",
+        suffrage: "voter",
+        mesh_ip: "",
+      },
+      {
+        hostname: "node-2",
+        address: "10.0.0.6:7001",
+        status: "joining",
+        suffrage: "unknown",
+        mesh_ip: "",
+      },
     ],
   });
   const empty = JSON.parse(
     await formatClusterStatus(ClusterStatusResponse.fromPartial({}), "json"),
   );
-  assert.deepEqual(empty, { initialized: false, leader: "", raft_index: 0, nodes: [] });
+  assert.deepEqual(empty, {
+    initialized: false,
+    leader: "",
+    raft_index: 0,
+    mesh_mode: "",
+    nodes: [],
+  });
 });
 
 Deno.test("formatInitResult() prints the id, the token and the save-it-now line", () => {

@@ -109,3 +109,35 @@ export {
   MemoryFirewall,
   NftFirewall,
 } from "./nft_apply.ts";
+export {
+  generatePrivateKey,
+  keyFromBase64,
+  keyToBase64,
+  loadOrCreateKeyPair,
+  privateKeyPath,
+  publicKeyOf,
+  WireguardKeyError,
+  type WireguardKeyPair,
+} from "./wireguard_key.ts";
+export {
+  desiredRoutes,
+  endpointOf,
+  hostOfAddress,
+  isIpLiteral,
+  KEEPALIVE_SECONDS,
+  MESH_INTERFACE,
+  type MeshNode,
+  type MeshPeer,
+  type MeshSubnet,
+  parseRouteDestinations,
+  planPeers,
+  renderWgConfig,
+  staleRoutes,
+} from "./wireguard_config.ts";
+export {
+  HostMeshDevice,
+  type HostMeshDeviceOptions,
+  MeshCommandError,
+  type MeshDevice,
+  MeshMode,
+} from "./wireguard_device.ts";

@@ -22,6 +22,7 @@ import { startBridgeLoop } from "../network/bridge_loop.ts";
 import { startFirewallLoop } from "../network/firewall_loop.ts";
 import { startDnsLoop } from "../network/dns_loop.ts";
 import { startPortsLoop } from "../network/ports_loop.ts";
+import { startMeshLoop } from "../network/mesh_loop.ts";
 
 /** What a member loop gets from the daemon. */
 export interface MemberContext {
@@ -46,6 +47,8 @@ export interface MemberContext {
    * daemon/network); absent in loop tests, where networks stay plain per-host bridges.
    */
   ensureSubnet?(key: { deployment: string; network: string; host: string }): Promise<string>;
+  /** Reports this node's mesh mode (`kernel`, `wireguard-go`, `unavailable`) for `cluster status`. */
+  reportMeshMode?(mode: string): void;
 }
 
 /** A started loop; `stop` resolves once its work in flight has ended. */
@@ -68,6 +71,7 @@ export const memberLoops: readonly { name: string; start: MemberLoopFactory }[] 
   { name: "firewall", start: (context) => startFirewallLoop(context) },
   { name: "dns", start: (context) => startDnsLoop(context) },
   { name: "published-ports", start: (context) => startPortsLoop(context) },
+  { name: "mesh", start: (context) => startMeshLoop(context) },
 ];
 
 /** Starts every loop of {@link memberLoops}; a loop that throws at start is logged and skipped. */

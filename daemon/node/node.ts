@@ -133,6 +133,7 @@ export class JacoNode {
   #dispatcher: Dispatcher | undefined;
   #voters: VoterRunner | undefined;
   #loops: MemberLoop | undefined;
+  #meshMode = "unavailable";
   #tls: NodeTls | undefined;
   #peers = new PeerSubmitClient(() => this.#tls);
   #leaderRpc = new LeaderRpcClient(() => this.#tls);
@@ -219,7 +220,7 @@ export class JacoNode {
     return clusterStatus({
       nodes: this.#raft ? this.#state.view().nodes() : [],
       raft: this.#raft?.status(),
-      meshMode: "unavailable",
+      meshMode: this.#meshMode,
     });
   }
 
@@ -469,6 +470,7 @@ export class JacoNode {
       now: this.#o.now ?? (() => new Date()),
       signal: this.#stopping.signal,
       ensureSubnet: (key) => this.#subnets.ensure(key),
+      reportMeshMode: (mode) => this.#meshMode = mode,
     });
     this.#voters = startVoters({
       raft: this.#raft,

@@ -8,7 +8,7 @@
  * than the reference, which reported suffrage only on the leader (cli.md §5 renders `?` there).
  * A follower's configuration may lag the leader's by the entries it has not received yet; a
  * node absent from the configuration still renders `?`. `leader_address` is the leader's `Node.address`
- * when the leader is a known node; `mesh_mode` is `unavailable` until the WireGuard mesh exists.
+ * when the leader is a known node; `mesh_mode` is what the mesh loop reports (`unavailable` until it runs).
  *
  * @module
  */
@@ -26,7 +26,7 @@ export interface StatusSources {
   nodes: readonly Node[];
   /** The local raft member's status; undefined while the node is uninitialized. */
   raft: Pick<RaftStatus, "role" | "leader" | "lastIndex" | "conf"> | undefined;
-  /** `wireguard` or `unavailable` (east-west mesh of this node). */
+  /** `kernel`, `wireguard-go` or `unavailable` (east-west mesh of this node, daemon/network). */
   meshMode: string;
 }
 

@@ -245,8 +245,9 @@ export interface ClusterStatusResponse {
   /** Leader raft transport address (what the reference put in `leader`). */
   leaderAddress: string;
   /**
-   * East-west mesh of the answering node: `wireguard` when the kernel WireGuard mesh is up,
-   * `unavailable` when the node runs without it (cross-node container traffic fails).
+   * East-west mesh of the answering node: `kernel` (kernel WireGuard) or `wireguard-go`
+   * (userspace) when `jaco0` is up, `unavailable` when the node runs without it (no Docker on
+   * the host, or no WireGuard: cross-node container traffic fails).
    */
   meshMode: string;
 }

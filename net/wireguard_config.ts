@@ -1,0 +1,172 @@
+/**
+ * The desired WireGuard mesh of one node, computed from replicated state (networking.md §4.2):
+ * peers (one per other node with a key), the `wg` configuration text, the routes over `jaco0`
+ * and which live routes are stale. Pure: no I/O.
+ *
+ * Decisions where the spec is silent or the reference falls short:
+ * - Mesh addresses come from `Node.mesh_ip` (assigned in raft, see state/), not from a hash of
+ *   the hostname; a peer without one yet still gets its subnets as allowed IPs.
+ * - Endpoints dial the peer's `Node.address` host at this node's `wg_port` (all peers must
+ *   agree on it; the reference ignored the setting). A host that is a DNS name is kept as such
+ *   here; the mesh loop resolves it (the reference skipped such peers).
+ * - Peers, allowed IPs and routes are sorted so equal states render equal text: the loop skips a
+ *   reconcile whose rendering did not change between safety ticks.
+ *
+ * @module
+ */
+import { meshSubnet } from "./nft_exempt.ts";
+
+/** The WireGuard interface (§1). */
+export const MESH_INTERFACE = "jaco0";
+/** Persistent keepalive of every peer, seconds (§4.2). */
+export const KEEPALIVE_SECONDS = 25;
+
+/** What the plan reads of a `Node`. */
+export interface MeshNode {
+  hostname: string;
+  /** Raft address `host:port` (the endpoint host). */
+  address: string;
+  wireguardPubkey: Uint8Array;
+  meshIp: string;
+}
+
+/** What the plan reads of a `Subnet`. */
+export interface MeshSubnet {
+  host: string;
+  cidr: string;
+}
+
+/** One desired peer. */
+export interface MeshPeer {
+  hostname: string;
+  /** Base64 public key. */
+  publicKey: string;
+  /** Host part of the peer's address (IP literal or DNS name); "" when it has none. */
+  endpointHost: string;
+  /** Its mesh /32 (when assigned) and every /24 it hosts, sorted. */
+  allowedIps: string[];
+}
+
+/** A peer left out of the mesh, and why. */
+export interface SkippedPeer {
+  hostname: string;
+  reason: "no_key";
+}
+
+/** Inputs of {@link planPeers}. */
+export interface PeerPlanInput {
+  /** This node's hostname. */
+  self: string;
+  nodes: readonly MeshNode[];
+  subnets: readonly MeshSubnet[];
+}
+
+const base64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+const byText = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
+
+/**
+ * The host part of a `host:port` address (`[v6]:port` unbracketed); the whole text when it has
+ * no port.
+ *
+ * @example
+ * ```ts
+ * hostOfAddress("10.0.0.5:7001"); // "10.0.0.5"
+ * hostOfAddress("[fd00::1]:7001"); // "fd00::1"
+ * ```
+ */
+export function hostOfAddress(address: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address);
+  if (bracketed) return bracketed[1];
+  const colons = address.split(":").length - 1;
+  if (colons === 1) return address.slice(0, address.lastIndexOf(":"));
+  return address;
+}
+
+/** True for an IPv4 or IPv6 literal (no DNS lookup needed). */
+export function isIpLiteral(host: string): boolean {
+  if (/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(host)) {
+    return host.split(".").every((octet) => Number(octet) <= 255);
+  }
+  return host.includes(":") && /^[0-9a-fA-F:.]+$/.test(host);
+}
+
+/** `host:port` for an endpoint (IPv6 bracketed). */
+export function endpointOf(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The peers of `self`: every other node with a 32-byte key (sorted by hostname). */
+export function planPeers(input: PeerPlanInput): { peers: MeshPeer[]; skipped: SkippedPeer[] } {
+  const peers: MeshPeer[] = [];
+  const skipped: SkippedPeer[] = [];
+  const others = input.nodes.filter((node) => node.hostname !== input.self)
+    .sort((a, b) => byText(a.hostname, b.hostname));
+  for (const node of others) {
+    if (node.wireguardPubkey.length !== 32) {
+      skipped.push({ hostname: node.hostname, reason: "no_key" });
+      continue;
+    }
+    const subnets = input.subnets.filter((subnet) => subnet.host === node.hostname)
+      .map((subnet) => subnet.cidr).sort(byText);
+    peers.push({
+      hostname: node.hostname,
+      publicKey: base64(node.wireguardPubkey),
+      endpointHost: hostOfAddress(node.address),
+      allowedIps: [...(node.meshIp ? [`${node.meshIp}/32`] : []), ...new Set(subnets)],
+    });
+  }
+  return { peers, skipped };
+}
+
+/** Inputs of {@link renderWgConfig}. */
+export interface WgConfigInput {
+  /** Base64 private key. */
+  privateKey: string;
+  listenPort: number;
+  /** Peers with their resolved endpoint (`host:port`, "" = none known). */
+  peers: readonly { publicKey: string; endpoint: string; allowedIps: readonly string[] }[];
+}
+
+/**
+ * The `wg setconf`/`wg syncconf` text of the whole device: private key, listen port and every
+ * peer (the complete peer set, so peers absent here are removed).
+ */
+export function renderWgConfig(input: WgConfigInput): string {
+  const lines = [
+    "[Interface]",
+    `PrivateKey = ${input.privateKey}`,
+    `ListenPort = ${input.listenPort}`,
+  ];
+  for (const peer of input.peers) {
+    lines.push("", "[Peer]", `PublicKey = ${peer.publicKey}`);
+    if (peer.allowedIps.length > 0) lines.push(`AllowedIPs = ${peer.allowedIps.join(", ")}`);
+    if (peer.endpoint !== "") lines.push(`Endpoint = ${peer.endpoint}`);
+    lines.push(`PersistentKeepalive = ${KEEPALIVE_SECONDS}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Every /24 hosted by another node: what `jaco0` must route (sorted, unique). */
+export function desiredRoutes(self: string, subnets: readonly MeshSubnet[]): string[] {
+  const cidrs = subnets.filter((subnet) => subnet.host !== "" && subnet.host !== self)
+    .map((subnet) => subnet.cidr);
+  return [...new Set(cidrs)].sort(byText);
+}
+
+/**
+ * Destinations of `ip -j route show dev jaco0` output (`dst`; host routes get `/32`).
+ *
+ * @throws {SyntaxError} when `json` is not JSON
+ */
+export function parseRouteDestinations(json: string): string[] {
+  const routes = JSON.parse(json === "" ? "[]" : json) as { dst?: string }[];
+  return routes.map((route) => route.dst ?? "")
+    .filter((dst) => dst !== "" && dst !== "default")
+    .map((dst) => dst.includes("/") ? dst : `${dst}/32`);
+}
+
+/** Live `jaco0` routes to delete: neither desired nor the mesh /24. */
+export function staleRoutes(live: readonly string[], desired: readonly string[]): string[] {
+  const keep = new Set([...desired, meshSubnet]);
+  return live.filter((cidr) => !keep.has(cidr));
+}

@@ -1,0 +1,134 @@
+/**
+ * The desired mesh of one node (`wireguard_config.ts`): peers, `wg` text, routes and route diff.
+ */
+import assert from "node:assert/strict";
+import {
+  desiredRoutes,
+  endpointOf,
+  hostOfAddress,
+  isIpLiteral,
+  type MeshNode,
+  parseRouteDestinations,
+  planPeers,
+  renderWgConfig,
+  staleRoutes,
+} from "./wireguard_config.ts";
+
+const key = (fill: number) => new Uint8Array(32).fill(fill);
+const node = (hostname: string, fields: Partial<MeshNode> = {}): MeshNode => ({
+  hostname,
+  address: `10.0.0.${hostname.slice(-1)}:7001`,
+  wireguardPubkey: key(hostname.charCodeAt(hostname.length - 1)),
+  meshIp: `10.99.0.${hostname.slice(-1)}`,
+  ...fields,
+});
+
+Deno.test("hostOfAddress()/isIpLiteral()/endpointOf() handle IPv4, bracketed IPv6 and names", () => {
+  assert.equal(hostOfAddress("10.0.0.5:7001"), "10.0.0.5");
+  assert.equal(hostOfAddress("[fd00::1]:7001"), "fd00::1");
+  assert.equal(hostOfAddress("node-2.example:7001"), "node-2.example");
+  assert.equal(hostOfAddress("fd00::1"), "fd00::1");
+  assert.ok(isIpLiteral("10.0.0.5"));
+  assert.ok(isIpLiteral("fd00::1"));
+  assert.ok(!isIpLiteral("node-2.example"));
+  assert.ok(!isIpLiteral("300.1.1.1"));
+  assert.equal(endpointOf("10.0.0.5", 51999), "10.0.0.5:51999");
+  assert.equal(endpointOf("fd00::1", 51999), "[fd00::1]:51999");
+});
+
+Deno.test("planPeers() lists every other keyed node with its mesh /32 and hosted /24s", () => {
+  const { peers, skipped } = planPeers({
+    self: "n1",
+    nodes: [
+      node("n3"),
+      node("n1"),
+      node("n2", { address: "node-2.example:7001" }),
+      node("n4", { wireguardPubkey: new Uint8Array() }),
+      node("n5", { meshIp: "" }),
+    ],
+    subnets: [
+      { host: "n2", cidr: "10.244.3.0/24" },
+      { host: "n2", cidr: "10.244.1.0/24" },
+      { host: "n1", cidr: "10.244.0.0/24" },
+      { host: "n5", cidr: "10.244.7.0/24" },
+      { host: "", cidr: "10.244.9.0/24" },
+    ],
+  });
+  assert.deepEqual(peers, [
+    {
+      hostname: "n2",
+      publicKey: btoa(String.fromCharCode(...key(50))),
+      endpointHost: "node-2.example",
+      allowedIps: ["10.99.0.2/32", "10.244.1.0/24", "10.244.3.0/24"],
+    },
+    {
+      hostname: "n3",
+      publicKey: btoa(String.fromCharCode(...key(51))),
+      endpointHost: "10.0.0.3",
+      allowedIps: ["10.99.0.3/32"],
+    },
+    {
+      hostname: "n5",
+      publicKey: btoa(String.fromCharCode(...key(53))),
+      endpointHost: "10.0.0.5",
+      allowedIps: ["10.244.7.0/24"],
+    },
+  ]);
+  assert.deepEqual(skipped, [{ hostname: "n4", reason: "no_key" }]);
+});
+
+Deno.test("renderWgConfig() renders the interface and every peer (keepalive 25, endpoint optional)", () => {
+  const text = renderWgConfig({
+    privateKey: "PRIV=",
+    listenPort: 51999,
+    peers: [
+      {
+        publicKey: "A=",
+        endpoint: "10.0.0.2:51999",
+        allowedIps: ["10.99.0.2/32", "10.244.1.0/24"],
+      },
+      { publicKey: "B=", endpoint: "", allowedIps: [] },
+    ],
+  });
+  assert.equal(
+    text,
+    `[Interface]
+PrivateKey = PRIV=
+ListenPort = 51999
+
+[Peer]
+PublicKey = A=
+AllowedIPs = 10.99.0.2/32, 10.244.1.0/24
+Endpoint = 10.0.0.2:51999
+PersistentKeepalive = 25
+
+[Peer]
+PublicKey = B=
+PersistentKeepalive = 25
+`,
+  );
+  assert.equal(
+    renderWgConfig({ privateKey: "P=", listenPort: 1, peers: [] }),
+    "[Interface]\nPrivateKey = P=\nListenPort = 1\n",
+  );
+});
+
+Deno.test("desiredRoutes() is every other host's /24; staleRoutes() keeps those and the mesh /24", () => {
+  const routes = desiredRoutes("n1", [
+    { host: "n2", cidr: "10.244.2.0/24" },
+    { host: "n1", cidr: "10.244.0.0/24" },
+    { host: "n3", cidr: "10.244.1.0/24" },
+    { host: "", cidr: "10.244.9.0/24" },
+    { host: "n3", cidr: "10.244.1.0/24" },
+  ]);
+  assert.deepEqual(routes, ["10.244.1.0/24", "10.244.2.0/24"]);
+  const live = parseRouteDestinations(JSON.stringify([
+    { dst: "10.99.0.0/24", dev: "jaco0", scope: "link" },
+    { dst: "10.244.1.0/24", dev: "jaco0", prefsrc: "10.99.0.1" },
+    { dst: "10.244.5.0/24", dev: "jaco0", prefsrc: "10.99.0.1" },
+    { dst: "10.1.2.3", dev: "jaco0" },
+  ]));
+  assert.deepEqual(live, ["10.99.0.0/24", "10.244.1.0/24", "10.244.5.0/24", "10.1.2.3/32"]);
+  assert.deepEqual(staleRoutes(live, routes), ["10.244.5.0/24", "10.1.2.3/32"]);
+  assert.deepEqual(parseRouteDestinations(""), []);
+});
