@@ -11,15 +11,8 @@
  * - the original operator token authenticates over TLS against the restored node's new address
  *   (pinned to the restored CA), issued from a host that was not part of the cluster;
  * - (step `two fresh hosts join the restored node`) two fresh hosts join it through the real
- *   CLI and all three become ready voters. KNOWN BROKEN, so the step is ignored unless
- *   `JACO_RIG_RESTORE_JOIN=1`: a node restored under a new name has no `Node` record of its own
- *   (`jaco restore` seeds raft with it as sole voter, the first boot removes the former members'
- *   records, and `NodeUpdateSelf` ignores an unknown node), so a joiner learns no raft address
- *   for it from `Cluster.Status`, cannot answer its appends, and once the reconciler promotes the
- *   first joiner the two voters lose quorum (restored node shows `leader: ""`, joiners stay at
- *   raft index 0). Restoring under the former leader's name (`nodeName`) on the new host fails
- *   the same way: that record keeps the old host's raft address. Set the variable to run the
- *   step once that is fixed.
+ *   CLI and all three become ready voters (the restored node writes its own `Node` record on its
+ *   first boot, so joiners learn its raft address).
  *
  * @module
  */
@@ -29,12 +22,6 @@ import { formRigCluster, leaderOf, RigJacod, waitForReadyVoters } from "./_rig_j
 
 const support = rigSupport();
 if (!support.ok) console.log(`rig backup/restore tests skipped: ${support.reason}`);
-const joinFixed = Deno.env.get("JACO_RIG_RESTORE_JOIN") === "1";
-if (support.ok && !joinFixed) {
-  console.log(
-    "rig backup/restore: join-after-restore step ignored (known bug, see module doc); JACO_RIG_RESTORE_JOIN=1 runs it",
-  );
-}
 
 /** One `jaco audit -o json` event. */
 interface AuditJson {
@@ -148,7 +135,6 @@ Deno.test({
 
       await t.step({
         name: "two fresh hosts join the restored node",
-        ignore: !joinFixed,
         fn: async () => {
           await Promise.all(joiners.map((joiner) => joiner.start()));
           for (const joiner of joiners) await joiner.join(restored);
