@@ -1,0 +1,308 @@
+/**
+ * Issue 6, per-bridge DNS on 3 rig hosts (networking.md §6), asked from inside a container
+ * through the normal resolver chain (busybox `nslookup` → Docker's embedded resolver
+ * `127.0.0.11` → the JACO responder on the local gateway → the forwarder → the upstream):
+ *
+ * - `api` (2 replicas pinned to node-1 and node-2, healthcheck = a file exists) resolves from a
+ *   `probe` container on node-3 to the IPs of both replicas (no local replica there, so the answer
+ *   is cluster-wide), also as `api.shop` and `api.shop.jaco.internal`; the replica names
+ *   (`shop-api-<i>`, also with `.shop`) resolve to their own IP.
+ * - Names of another deployment (`vault`'s service `secret`, on node-3 itself) do not resolve:
+ *   NXDOMAIN for `secret` and `secret.vault` (the dotted form is external: the upstream says no).
+ * - Other names go to the configured upstream: `dns.forwarders` in every jacod.yaml points at a
+ *   tiny DNS server (`tests/_rig_dns_upstream.ts`) running in node-3's namespace; its log shows
+ *   the query and the container gets its answer.
+ * - `docker exec … rm /tmp/healthy` makes one replica's healthcheck fail: its IP leaves the
+ *   answers within ~5 s of Docker marking it unhealthy (the times are measured and printed), and
+ *   the container the runtime starts in its place joins the answers.
+ *
+ * Decisions: the probe sits on a host without an `api` replica because Docker's embedded resolver
+ * answers the service name itself (the runtime attaches it as a network alias, networking.md §3)
+ * from the containers of its own host — JACO's responder is only asked for names Docker does not
+ * know there, which is also the cross-host case this test is about.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { Rig, type RigHost, rigSupport } from "./rig/mod.ts";
+import { formRigCluster, type RigJacod } from "./_rig_jacod.ts";
+
+const support = rigSupport({ docker: true });
+if (!support.ok) console.log(`rig net dns tests skipped: ${support.reason}`);
+
+const root = new URL("../", import.meta.url).pathname;
+const UPSTREAM_PORT = 5353;
+
+const shopCompose = `services:
+  api:
+    image: jaco-test/busybox:1
+    pull_policy: never
+    init: true
+    stop_grace_period: 1s
+    command: ["sh", "-c", "touch /tmp/healthy; exec httpd -f -p 80 -h /www"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/healthy"]
+      interval: 500ms
+      timeout: 2s
+      retries: 1
+  probe:
+    image: jaco-test/busybox:1
+    pull_policy: never
+    init: true
+    stop_grace_period: 1s
+    command: ["sh", "-c", "while true; do sleep 3600; done"]
+`;
+
+const shopJaco = `deployment: shop
+acme: off
+services:
+  - name: api
+    placement: hosts
+    hosts: [node-1, node-2]
+    replicas: 2
+  - name: probe
+    placement: hosts
+    hosts: [node-3]
+    replicas: 1
+`;
+
+const vaultCompose = `services:
+  secret:
+    image: jaco-test/busybox:1
+    pull_policy: never
+    init: true
+    stop_grace_period: 1s
+    command: ["sh", "-c", "while true; do sleep 3600; done"]
+`;
+
+const vaultJaco = `deployment: vault
+acme: off
+services:
+  - name: secret
+    placement: hosts
+    hosts: [node-3]
+    replicas: 1
+`;
+
+/** Applies a deployment through `node`'s CLI. */
+async function apply(node: RigJacod, jaco: string, compose: string): Promise<void> {
+  const dir = await Deno.makeTempDir({ dir: node.host.dir, prefix: "stack-" });
+  await Deno.writeTextFile(`${dir}/jaco.yaml`, jaco);
+  await Deno.writeTextFile(`${dir}/compose.yml`, compose);
+  await node.jaco(
+    ["apply", "--detach", "--jaco", `${dir}/jaco.yaml`, "-f", `${dir}/compose.yml`],
+    { check: true },
+  );
+}
+
+/** Whether every replica of `deployment` (`count` of them) is running. */
+async function running(node: RigJacod, deployment: string, count: number): Promise<boolean> {
+  const { stdout, code } = await node.jaco(["status", deployment, "-o", "json"]);
+  if (code !== 0) return false;
+  const replicas = JSON.parse(stdout).replicas as { state: string }[];
+  return replicas.length === count && replicas.every((r) => r.state === "running");
+}
+
+/** One replica's container: where it runs, its id and replica id. */
+interface Placed {
+  host: RigHost;
+  container: string;
+  replica: string;
+}
+
+/** The containers of `deployment`/`service` on every host, sorted by replica id. */
+async function containersOf(
+  hosts: readonly RigHost[],
+  deployment: string,
+  service: string,
+): Promise<Placed[]> {
+  const found: Placed[] = [];
+  for (const host of hosts) {
+    const { stdout } = await host.docker([
+      "ps",
+      "--filter",
+      `label=jaco.deployment=${deployment}`,
+      "--filter",
+      `label=jaco.service=${service}`,
+      "--format",
+      '{{.ID}} {{.Label "jaco.replica_id"}}',
+    ], { check: true });
+    for (const line of stdout.split("\n").filter((l) => l.trim() !== "")) {
+      const [container, replica] = line.trim().split(" ");
+      found.push({ host, container, replica });
+    }
+  }
+  return found.sort((a, b) => (a.replica < b.replica ? -1 : 1));
+}
+
+/** The container's IP on the Docker network `network`. */
+async function ipOf(host: RigHost, container: string, network: string): Promise<string> {
+  const { stdout } = await host.docker([
+    "inspect",
+    "-f",
+    `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`,
+    container,
+  ], { check: true });
+  return stdout.trim();
+}
+
+/** What busybox `nslookup <name>` in `container` printed: IPv4 answers, or the failure rcode. */
+interface Lookup {
+  addresses: string[];
+  failure?: string;
+}
+
+async function nslookup(host: RigHost, container: string, name: string): Promise<Lookup> {
+  const { stdout, stderr } = await host.docker(
+    ["exec", container, "timeout", "8", "nslookup", "-type=a", name],
+    { timeoutMs: 15_000 },
+  );
+  const text = `${stdout}\n${stderr}`;
+  const failure = /can't find [^:]+: (\w+)/.exec(text)?.[1];
+  // The server's own "Address: 127.0.0.11:53" line carries a port, answers do not.
+  const addresses = [...text.matchAll(/^Address:\s*(\d+\.\d+\.\d+\.\d+)\s*$/gm)]
+    .map((match) => match[1])
+    .sort();
+  return failure === undefined ? { addresses } : { addresses, failure };
+}
+
+Deno.test({
+  name: "rig net dns: service and replica names resolve cluster-wide in scope only, " +
+    "externals are forwarded, an unhealthy replica leaves the answers ~5 s after turning unhealthy",
+  ignore: !support.ok,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using rig = await Rig.create({
+      hosts: 3,
+      docker: true,
+      name: "netdns",
+      hostNames: ["node-1", "node-2", "node-3"],
+    });
+    const upstreamHost = rig.hosts[2];
+    const upstreamLog = `${upstreamHost.dir}/log/dns-upstream.log`;
+    upstreamHost.spawn(
+      [
+        Deno.execPath(),
+        "run",
+        "-A",
+        `${root}tests/_rig_dns_upstream.ts`,
+        upstreamHost.address,
+        String(UPSTREAM_PORT),
+      ],
+      { logPath: upstreamLog },
+    );
+    await rig.waitFor(
+      async () => (await Deno.readTextFile(upstreamLog).catch(() => "")).includes("listening"),
+      { what: "the upstream DNS server on node-3", timeoutMs: 30_000 },
+    );
+    const nodes = await formRigCluster(rig, 3, {
+      extraConfig: [
+        "dns:",
+        `  forwarders: ["${upstreamHost.address}:${UPSTREAM_PORT}"]`,
+        "  forwarder_timeout: 1s",
+      ],
+    });
+    const [node1, node2, node3] = nodes;
+    await apply(node1, shopJaco, shopCompose);
+    await apply(node2, vaultJaco, vaultCompose);
+    await rig.waitFor(() => running(node1, "shop", 3), {
+      what: "shop's api on node-1/node-2 and probe on node-3 running",
+      timeoutMs: 90_000,
+    });
+    await rig.waitFor(() => running(node1, "vault", 1), {
+      what: "vault's secret running on node-3",
+      timeoutMs: 60_000,
+    });
+
+    const apis = await containersOf(rig.hosts, "shop", "api");
+    assert.equal(apis.length, 2, "two api containers");
+    const [api1, api2] = apis;
+    assert.notEqual(api1.host, api2.host, "the api replicas sit on two hosts");
+    assert.ok(api1.host !== node3.host && api2.host !== node3.host, "no api on node-3");
+    const ip1 = await ipOf(api1.host, api1.container, "jaco_shop__default");
+    const ip2 = await ipOf(api2.host, api2.container, "jaco_shop__default");
+    const both = [ip1, ip2].sort();
+    const [probePlaced] = await containersOf(rig.hosts, "shop", "probe");
+    assert.equal(probePlaced?.host, node3.host, "the probe runs on node-3");
+    const probe = probePlaced.container;
+
+    // The service name, in every in-scope form, from the host without a local replica.
+    for (const name of ["api", "api.shop", "api.shop.jaco.internal", "API.jaco.internal"]) {
+      const found = await rig.waitFor(async () => {
+        const lookup = await nslookup(node3.host, probe, name);
+        return JSON.stringify(lookup.addresses) === JSON.stringify(both) ? lookup : undefined;
+      }, { what: `${name} → ${both.join(", ")} from node-3's probe`, timeoutMs: 20_000 });
+      assert.equal(found.failure, undefined);
+    }
+    // Replica names.
+    assert.deepEqual((await nslookup(node3.host, probe, api1.replica)).addresses, [ip1]);
+    assert.deepEqual((await nslookup(node3.host, probe, `${api2.replica}.shop`)).addresses, [ip2]);
+
+    // Another deployment's names do not resolve, even with that replica on the same host.
+    const secret = await nslookup(node3.host, probe, "secret");
+    assert.deepEqual(secret, { addresses: [], failure: "NXDOMAIN" });
+    const secretDotted = await nslookup(node3.host, probe, "secret.vault");
+    assert.deepEqual(secretDotted, { addresses: [], failure: "NXDOMAIN" });
+    const unknown = await nslookup(node3.host, probe, "nothing-here");
+    assert.deepEqual(unknown, { addresses: [], failure: "NXDOMAIN" });
+
+    // External names are forwarded to the configured upstream (node-3's namespace), from every
+    // host's responder.
+    for (const [host, container] of [[node3.host, probe], [api1.host, api1.container]] as const) {
+      const external = await nslookup(host, container, `ext.${host.name}.upstream.test`);
+      assert.deepEqual(external, { addresses: ["192.0.2.14"] }, `external lookup on ${host.name}`);
+      assert.match(
+        await Deno.readTextFile(upstreamLog),
+        new RegExp(`query A ext\\.${host.name}\\.upstream\\.test`),
+      );
+    }
+    assert.deepEqual(
+      await nslookup(node3.host, probe, "missing.example.invalid"),
+      { addresses: [], failure: "NXDOMAIN" },
+    );
+
+    // A failing healthcheck takes the replica out of the answers: timed from the fault (file
+    // removed) and from the moment Docker marks the container unhealthy (polled alongside).
+    const failedAt = performance.now();
+    await api1.host.docker(["exec", api1.container, "rm", "-f", "/tmp/healthy"], { check: true });
+    const unhealthy = rig.waitFor(async () => {
+      const { stdout } = await api1.host.docker(
+        ["inspect", "-f", "{{.State.Health.Status}}", api1.container],
+      );
+      return stdout.trim() === "unhealthy" ? performance.now() : undefined;
+    }, { what: `${api1.replica} unhealthy in Docker`, timeoutMs: 20_000, intervalMs: 50 });
+    await rig.waitFor(async () => {
+      const { addresses } = await nslookup(node3.host, probe, "api");
+      return JSON.stringify(addresses) === JSON.stringify([ip2]);
+    }, { what: `api → only ${ip2} after ${api1.replica}'s check fails`, timeoutMs: 20_000 });
+    const goneAt = performance.now();
+    const unhealthyAt = await unhealthy;
+    const leftMs = goneAt - failedAt;
+    const afterDockerMs = goneAt - unhealthyAt;
+    console.log(
+      `dns: unhealthy replica left the answers ${leftMs.toFixed(0)} ms after its check began ` +
+        `failing (Docker marked it unhealthy after ${(unhealthyAt - failedAt).toFixed(0)} ms; ` +
+        `${afterDockerMs.toFixed(0)} ms from there)`,
+    );
+    // The spec's bar (ingress.md §3: "~5 s = health poll + debounce"): the 5 s running poll of the
+    // health watcher (scheduling.md §8), plus the raft commit and this probe's own exec cadence.
+    assert.ok(afterDockerMs < 6_000, `left ${afterDockerMs.toFixed(0)} ms after unhealthy`);
+
+    // The runtime replaces the unhealthy container; the replacement joins the answers.
+    const backFrom = performance.now();
+    const back = await rig.waitFor(async () => {
+      const { addresses } = await nslookup(node3.host, probe, "api");
+      return addresses.length === 2 && addresses.includes(ip2) ? addresses : undefined;
+    }, { what: "api → two replicas again", timeoutMs: 60_000 });
+    const replaced = await containersOf(rig.hosts, "shop", "api");
+    const ips = await Promise.all(
+      replaced.map((placed) => ipOf(placed.host, placed.container, "jaco_shop__default")),
+    );
+    assert.deepEqual(back, ips.sort());
+    console.log(
+      `dns: replacement replica in the answers ${(performance.now() - backFrom).toFixed(0)} ms ` +
+        "after the unhealthy one left",
+    );
+  },
+});
