@@ -10,6 +10,8 @@
  *   `restore_completed`;
  * - the original operator token authenticates over TLS against the restored node's new address
  *   (pinned to the restored CA), issued from a host that was not part of the cluster;
+ * - `jaco get deployments` on the restored node lists the deployment applied before the backup
+ *   with the same revision, previous revision and services;
  * - (step `two fresh hosts join the restored node`) two fresh hosts join it through the real
  *   CLI and all three become ready voters (the restored node writes its own `Node` record on its
  *   first boot, so joiners learn its raft address).
@@ -34,6 +36,12 @@ interface AuditJson {
 async function audit(node: RigJacod, types?: string): Promise<AuditJson[]> {
   const args = ["audit", "-o", "json", ...(types ? ["--type", types] : [])];
   return JSON.parse((await node.jaco(args, { check: true })).stdout);
+}
+
+/** The rows of `jaco get deployments` (name, revision, previous, status, services). */
+async function deploymentRows(node: RigJacod): Promise<string[][]> {
+  const table = await node.jaco(["get", "deployments"], { check: true });
+  return table.stdout.trim().split("\n").slice(2).map((line) => line.split(/ +/));
 }
 
 /** Runs `fn`; on failure prints the tail of every daemon's log before rethrowing. */
@@ -69,6 +77,29 @@ Deno.test({
         async () => (await follower.tokenIdentities()).includes("alice"),
         { what: `alice on ${follower.name}`, timeoutMs: 10_000 },
       );
+
+      // A deployment (and its revision history) to find again after the restore.
+      const samples = new URL("./samples/", import.meta.url);
+      const stack = `${rig.stateDir}/sample`;
+      await Deno.mkdir(stack, { recursive: true });
+      await Deno.writeTextFile(
+        `${stack}/jaco.yaml`,
+        (await Deno.readTextFile(new URL("jaco.yaml", samples)))
+          .replace("hosts: [node-1]", `hosts: [${original[0].name}]`),
+      );
+      await Deno.copyFile(new URL("compose.yml", samples), `${stack}/compose.yml`);
+      for (let revision = 1; revision <= 2; revision++) {
+        await leader.jaco(["apply", `${stack}/jaco.yaml`, "--detach"], { check: true });
+        if (revision === 1) {
+          const text = await Deno.readTextFile(`${stack}/jaco.yaml`);
+          await Deno.writeTextFile(
+            `${stack}/jaco.yaml`,
+            text.replace("- name: web\n    replicas: 2", "- name: web\n    replicas: 3"),
+          );
+        }
+      }
+      const deploymentsBefore = await deploymentRows(leader);
+      assert.deepEqual(deploymentsBefore.map((row) => row.slice(0, 3)), [["sample", "2", "1"]]);
 
       const archive = `${rig.stateDir}/cluster.tgz`;
       const backup = await follower.jaco(
@@ -110,6 +141,13 @@ Deno.test({
       const pick = (e: AuditJson) => [e.raft_index, e.type, e.identity ?? ""].join(" ");
       const restoredHistory = (await audit(restored)).filter((e) => e.raft_index <= snapshotIndex);
       assert.deepEqual(restoredHistory.map(pick), history.map(pick));
+
+      // Same deployments: name, revision, previous revision and services.
+      const pickRow = (row: string[]) => [row[0], row[1], row[2], row.at(-1)];
+      assert.deepEqual(
+        (await deploymentRows(restored)).map(pickRow),
+        deploymentsBefore.map(pickRow),
+      );
 
       // Original token, new address, from a host that was never a member (CA copied there).
       const caCopy = `${joinerHost1.dir}/restored-ca.crt`;
