@@ -81,9 +81,15 @@ export async function stopDaemon(daemon: Daemon, signal: Deno.Signal): Promise<s
   return await daemon.stderr;
 }
 
-/** Resolves once the daemon accepts connections on `path` (polled for up to 15 s). */
-export async function waitForSocket(path: string): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
+/**
+ * Resolves once the daemon accepts connections on `path` (polled for up to 30 s: three cold
+ * daemons starting at once on a loaded 2-core CI machine have needed more than 15 s). Given the
+ * `daemon`, fails at once when it exits early and names its exit code and stderr either way.
+ */
+export async function waitForSocket(path: string, daemon?: Daemon): Promise<void> {
+  let exited: Deno.CommandStatus | undefined;
+  daemon?.child.status.then((status) => exited = status);
+  for (let attempt = 0; attempt < 600 && !exited; attempt++) {
     try {
       const connection = await Deno.connect({ transport: "unix", path });
       connection.close();
@@ -93,7 +99,10 @@ export async function waitForSocket(path: string): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`daemon socket ${path} never came up`);
+  if (!daemon) throw new Error(`daemon socket ${path} never came up`);
+  const how = exited ? `the daemon exited with code ${exited.code}` : "the daemon is still running";
+  const stderr = exited ? await daemon.stderr : await stopDaemon(daemon, "SIGKILL");
+  throw new Error(`daemon socket ${path} never came up (${how}); stderr:\n${stderr.slice(-4_000)}`);
 }
 
 /** Result of one CLI run. */
@@ -178,7 +187,7 @@ export async function formCluster(
     const setup = await daemonSetup(name, prefix);
     members.push({ name, setup, daemon: startDaemon(setup.configPath) });
   }
-  await Promise.all(members.map((member) => waitForSocket(member.setup.socket)));
+  await Promise.all(members.map((member) => waitForSocket(member.setup.socket, member.daemon)));
   const [first, ...rest] = members;
   const init = await jaco([
     "cluster",
@@ -224,7 +233,7 @@ export async function killMember(member: ClusterMember): Promise<void> {
 /** Starts the member's jacod again from its config and data dir; resolves once its socket is up. */
 export async function restartMember(member: ClusterMember): Promise<void> {
   member.daemon = startDaemon(member.setup.configPath);
-  await waitForSocket(member.setup.socket);
+  await waitForSocket(member.setup.socket, member.daemon);
 }
 
 /**
