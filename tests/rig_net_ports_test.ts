@@ -1,0 +1,300 @@
+/**
+ * Issue 6, cluster-wide published ports on 3 rig hosts (networking.md §7, ingress.md §8, the
+ * kernel-DNAT decisions of net/published_ports.ts), seen from other hosts' namespaces:
+ *
+ * - `web` (busybox httpd, 4 replicas spread 2/1/1, compose `ports: ["8080:80"]`) answers on all
+ *   3 hosts' addresses, each host serving from its own replicas (local first: the container
+ *   hostname answering belongs to that host).
+ * - `docker kill` of one of the two replicas of the doubled host: a probe on another host keeps
+ *   asking that host every 50 ms; traffic moves to the surviving replica (the gap from the kill to
+ *   the last failed request is measured and printed) and no request fails afterwards.
+ * - A second deployment publishing 8080 → `jaco apply` fails with `port_conflict`; publishing 80
+ *   → `reserved_port`.
+ * - No healthy replica (every replica's healthcheck reads a flag from a per-host named volume;
+ *   the flag is removed on every host, so replacements stay unhealthy too): the port refuses with
+ *   TCP RST at once (`Connection refused` in well under a second) instead of vanishing — a
+ *   process of the host itself listening on 8080 (busybox httpd saying `intruder`) never gets the
+ *   traffic, and `table ip jaco_nat` stays. Putting the flag back recovers the port.
+ *
+ * Cross-host forwarding (a host without a local replica DNATing to a remote one) needs the
+ * WireGuard mesh (networking.md §4) and is not asserted here.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { Rig, type RigHost, rigSupport } from "./rig/mod.ts";
+import { formRigCluster, type RigJacod } from "./_rig_jacod.ts";
+
+const support = rigSupport({ docker: true, tools: ["nft"] });
+if (!support.ok) console.log(`rig net ports tests skipped: ${support.reason}`);
+
+const root = new URL("../", import.meta.url).pathname;
+
+const webCompose = `services:
+  web:
+    image: jaco-test/busybox:1
+    pull_policy: never
+    init: true
+    stop_grace_period: 1s
+    command: ["sh", "-c", "exec httpd -f -p 80 -h /www"]
+    ports: ["8080:80"]
+    volumes: ["flag:/flag"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/flag/healthy"]
+      interval: 500ms
+      timeout: 2s
+      retries: 1
+volumes:
+  flag: {}
+`;
+
+const webJaco = `deployment: shop
+acme: off
+services:
+  - name: web
+    replicas: 4
+`;
+
+const otherCompose = (port: number) =>
+  `services:
+  copy:
+    image: jaco-test/busybox:1
+    pull_policy: never
+    init: true
+    ports: ["${port}:80"]
+`;
+
+const otherJaco = `deployment: other
+acme: off
+services:
+  - name: copy
+    replicas: 1
+`;
+
+/** Runs `jaco apply --detach` through `node`'s CLI. */
+async function apply(node: RigJacod, jaco: string, compose: string) {
+  const dir = await Deno.makeTempDir({ dir: node.host.dir, prefix: "stack-" });
+  await Deno.writeTextFile(`${dir}/jaco.yaml`, jaco);
+  await Deno.writeTextFile(`${dir}/compose.yml`, compose);
+  return await node.jaco(
+    ["apply", "--detach", "--jaco", `${dir}/jaco.yaml`, "-f", `${dir}/compose.yml`],
+  );
+}
+
+/** Whether `count` replicas of `deployment` run (and nothing else). */
+async function running(node: RigJacod, deployment: string, count: number): Promise<boolean> {
+  const { stdout, code } = await node.jaco(["status", deployment, "-o", "json"]);
+  if (code !== 0) return false;
+  const replicas = JSON.parse(stdout).replicas as { state: string }[];
+  return replicas.length === count && replicas.every((r) => r.state === "running");
+}
+
+/** Container ids and hostnames of `web` on `host`. */
+async function webContainers(host: RigHost): Promise<{ id: string; hostname: string }[]> {
+  const { stdout } = await host.docker([
+    "ps",
+    "--filter",
+    "label=jaco.deployment=shop",
+    "--filter",
+    "label=jaco.service=web",
+    "--format",
+    "{{.ID}}",
+  ], { check: true });
+  const ids = stdout.split("\n").filter((line) => line.trim() !== "");
+  return await Promise.all(ids.map(async (id) => {
+    const inspected = await host.docker(["inspect", "-f", "{{.Config.Hostname}}", id], {
+      check: true,
+    });
+    return { id, hostname: inspected.stdout.trim() };
+  }));
+}
+
+/** `GET http://<address>:<port><path>` from `from` with busybox wget: the body, or the error. */
+async function get(
+  from: RigHost,
+  address: string,
+  path = "/cgi-bin/whoami",
+  port = 8080,
+): Promise<{ ok: boolean; text: string; ms: number }> {
+  const started = performance.now();
+  const result = await from.exec(
+    ["timeout", "5", "busybox", "wget", "-qO-", `http://${address}:${port}${path}`],
+    { timeoutMs: 10_000 },
+  );
+  const ms = performance.now() - started;
+  return result.code === 0
+    ? { ok: true, text: result.stdout.trim(), ms }
+    : { ok: false, text: result.stderr.trim(), ms };
+}
+
+/** Sets or clears the health flag in `shop`'s `flag` volume on `host`. */
+async function setFlag(host: RigHost, healthy: boolean): Promise<void> {
+  const { stdout } = await host.docker(
+    ["volume", "ls", "-q", "--filter", "label=jaco.deployment=shop"],
+    { check: true },
+  );
+  const [volume] = stdout.split("\n").filter((line) => line.trim() !== "");
+  assert.ok(volume, `shop's flag volume on ${host.name}`);
+  await host.docker([
+    "run",
+    "--rm",
+    "-v",
+    `${volume}:/flag`,
+    "jaco-test/busybox:1",
+    "sh",
+    "-c",
+    healthy ? "touch /flag/healthy" : "rm -f /flag/healthy",
+  ], { check: true });
+}
+
+Deno.test({
+  name: "rig net ports: a published port answers on every host, fails over on kill, " +
+    "conflicts are refused at apply, no healthy replica → RST, then recovers",
+  ignore: !support.ok,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using rig = await Rig.create({
+      hosts: 3,
+      docker: true,
+      name: "netports",
+      hostNames: ["node-1", "node-2", "node-3"],
+    });
+    const nodes = await formRigCluster(rig, 3);
+    const [node1] = nodes;
+    // The flag volume is created with the first replica on each host: start healthy.
+    const applied = await apply(node1, webJaco, webCompose);
+    assert.equal(applied.code, 0, applied.stderr);
+    for (const host of rig.hosts) {
+      await rig.waitFor(async () => (await webContainers(host)).length > 0, {
+        what: `a web container on ${host.name}`,
+        timeoutMs: 60_000,
+      });
+      await setFlag(host, true);
+    }
+    await rig.waitFor(() => running(node1, "shop", 4), {
+      what: "4 web replicas running",
+      timeoutMs: 60_000,
+    });
+
+    // Every host's address answers, from its own replicas.
+    const local = new Map<RigHost, Set<string>>();
+    for (const host of rig.hosts) {
+      local.set(host, new Set((await webContainers(host)).map((c) => c.hostname)));
+    }
+    for (const [index, host] of rig.hosts.entries()) {
+      const from = rig.hosts[(index + 1) % rig.hosts.length];
+      const answer = await rig.waitFor(async () => {
+        const result = await get(from, host.address);
+        return result.ok ? result.text : undefined;
+      }, { what: `web on ${host.address}:8080 from ${from.name}`, timeoutMs: 20_000 });
+      assert.ok(
+        local.get(host)!.has(answer),
+        `${host.name} answered from ${answer}, not one of its own ${[...local.get(host)!]}`,
+      );
+    }
+
+    // Kill one replica of the doubled host: traffic moves to the other one.
+    const doubled = rig.hosts.find((host) => local.get(host)!.size === 2);
+    assert.ok(doubled, "spread put two replicas on one host");
+    const prober = rig.hosts.find((host) => host !== doubled)!;
+    const [victim, survivor] = await webContainers(doubled);
+    const probeLog = `${prober.dir}/log/http-probe.log`;
+    const probe = prober.spawn([
+      Deno.execPath(),
+      "run",
+      "-A",
+      `${root}tests/_rig_http_probe.ts`,
+      "probe",
+      `http://${doubled.address}:8080/cgi-bin/whoami`,
+      "25000",
+      "50",
+    ], { logPath: probeLog });
+    const lines = async () =>
+      (await Deno.readTextFile(probeLog).catch(() => "")).split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line) as { t: number; ok: boolean; body?: string });
+    await rig.waitFor(async () => (await lines()).filter((l) => l.ok).length >= 10, {
+      what: "the probe getting answers",
+      timeoutMs: 30_000,
+    });
+    const killedAt = Date.now();
+    await doubled.docker(["kill", victim.id], { check: true });
+    await probe.status;
+    const after = (await lines()).filter((line) => line.t >= killedAt);
+    const failures = after.filter((line) => !line.ok);
+    const lastFailure = failures.at(-1)?.t ?? killedAt;
+    const gapMs = lastFailure - killedAt;
+    console.log(
+      `ports: after docker kill, ${failures.length}/${after.length} probes failed; ` +
+        `gap ${gapMs} ms from the kill to the last failed request`,
+    );
+    const settled = after.filter((line) => line.t > lastFailure);
+    assert.ok(settled.length >= 20, `requests served after the gap: ${settled.length}`);
+    assert.ok(
+      settled.some((line) => line.body === survivor.hostname),
+      "the surviving replica serves",
+    );
+    assert.ok(gapMs < 15_000, `gap ${gapMs} ms`);
+
+    // Conflicts are refused at apply.
+    const conflict = await apply(node1, otherJaco, otherCompose(8080));
+    assert.notEqual(conflict.code, 0);
+    assert.match(conflict.stderr, /port_conflict: host port 8080 is already published/);
+    const reserved = await apply(node1, otherJaco, otherCompose(80));
+    assert.notEqual(reserved.code, 0);
+    assert.match(reserved.stderr, /reserved_port/);
+
+    // A process of the host itself listening on 8080 never gets the published port's traffic.
+    const intruderDir = `${doubled.dir}/intruder`;
+    await Deno.mkdir(intruderDir, { recursive: true });
+    await Deno.writeTextFile(`${intruderDir}/index.html`, "intruder\n");
+    doubled.spawn(["busybox", "httpd", "-f", "-p", "8080", "-h", intruderDir], {
+      logPath: `${doubled.dir}/log/intruder.log`,
+    });
+    await rig.waitFor(
+      async () =>
+        (await doubled.exec(["busybox", "wget", "-qO-", "http://127.0.0.1:8080/"])).code === 0,
+      { what: "the intruder listening on node loopback", timeoutMs: 10_000 },
+    );
+    const served = await get(prober, doubled.address, "/");
+    assert.ok(served.ok && !served.text.includes("intruder"), `served: ${served.text}`);
+
+    // No healthy replica anywhere: refuse with RST, keep the table.
+    for (const host of rig.hosts) await setFlag(host, false);
+    const refusedAt = performance.now();
+    const refused = await rig.waitFor(async () => {
+      const result = await get(prober, doubled.address, "/");
+      return !result.ok && /refused/i.test(result.text) ? result : undefined;
+    }, { what: "8080 refusing on the doubled host", timeoutMs: 30_000 });
+    console.log(
+      `ports: refusing ${(performance.now() - refusedAt).toFixed(0)} ms after the flags went; ` +
+        `a refused request took ${refused.ms.toFixed(0)} ms`,
+    );
+    for (const host of rig.hosts) {
+      const from = host === prober ? doubled : prober;
+      const result = await get(from, host.address, "/");
+      assert.ok(!result.ok, `${host.name} serves nothing: ${result.text}`);
+      assert.match(result.text, /refused/i, `${host.name} refuses`);
+      assert.ok(result.ms < 1_500, `${host.name} refused in ${result.ms.toFixed(0)} ms`);
+      const table = await host.exec(["nft", "list", "table", "ip", "jaco_nat"]);
+      assert.equal(table.code, 0, `jaco_nat still on ${host.name}`);
+    }
+
+    // Recovery.
+    for (const host of rig.hosts) await setFlag(host, true);
+    const recoveredAt = performance.now();
+    for (const host of rig.hosts) {
+      const from = host === prober ? doubled : prober;
+      const answer = await rig.waitFor(async () => {
+        const result = await get(from, host.address);
+        return result.ok ? result.text : undefined;
+      }, { what: `web on ${host.name} again`, timeoutMs: 60_000 });
+      assert.notEqual(answer, "intruder");
+    }
+    console.log(
+      `ports: serving again on every host ${(performance.now() - recoveredAt).toFixed(0)} ms ` +
+        "after the flags came back",
+    );
+  },
+});
