@@ -1,0 +1,143 @@
+/**
+ * {@link HostMeshDevice} against the real tools (`ip`, `wg`, `wireguard-go`). The checks run in a
+ * throwaway network + mount namespace (own `/run`, so `/run/wireguard/jaco0.sock` is private):
+ * the outer test re-runs this file under `unshare` with `JACO_MESH_NETNS=1`, where the inner
+ * tests run; `jaco0` never appears in the machine's own namespace. Skipped with a printed reason
+ * without root, `unshare`, `wg` or `wireguard-go`.
+ */
+import assert from "node:assert/strict";
+import { HostMeshDevice, MeshMode } from "./wireguard_device.ts";
+import { generatePrivateKey, keyToBase64, publicKeyOf } from "./wireguard_key.ts";
+
+const inside = Deno.env.get("JACO_MESH_NETNS") === "1";
+
+function missing(): string | undefined {
+  if (Deno.uid() !== 0) return "needs root";
+  for (const tool of ["unshare", "wg", "wireguard-go", "ip"]) {
+    try {
+      new Deno.Command(tool, { args: ["--version"], stdout: "null", stderr: "null" }).outputSync();
+    } catch {
+      return `${tool} not found`;
+    }
+  }
+  return undefined;
+}
+const skip = inside ? undefined : missing();
+if (skip) console.log(`wireguard device tests skipped: ${skip}`);
+
+async function sh(...args: string[]): Promise<string> {
+  const out = await new Deno.Command(args[0], { args: args.slice(1), stderr: "piped" }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (!out.success) throw new Error(`${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  return text;
+}
+
+Deno.test({
+  name: "HostMeshDevice runs against ip/wg/wireguard-go in a private network namespace",
+  ignore: inside || skip !== undefined,
+  async fn() {
+    const file = new URL(import.meta.url).pathname;
+    const out = await new Deno.Command("unshare", {
+      args: [
+        "--net",
+        "--mount",
+        "--fork",
+        "sh",
+        "-c",
+        'mount -t tmpfs tmpfs /run && ip link set lo up && exec "$0" test -A "$1"',
+        Deno.execPath(),
+        file,
+      ],
+      env: { JACO_MESH_NETNS: "1", NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    assert.ok(out.success, text);
+    assert.match(text, /ok \| 2 passed \| 0 failed/, text);
+  },
+});
+
+Deno.test({
+  name:
+    "HostMeshDevice: wireguard-go jaco0, syncconf, one /32, routes with src, stale ones deleted",
+  ignore: !inside,
+  async fn() {
+    const stateDir = await Deno.makeTempDir();
+    const device = new HostMeshDevice({ stateDir });
+    try {
+      assert.deepEqual(await device.ensure(), { mode: MeshMode.wireguardGo });
+      const pid = Number(await Deno.readTextFile(`${stateDir}/wireguard-go.pid`));
+      assert.ok(pid > 0);
+      const own = await generatePrivateKey();
+      const peer = keyToBase64(await publicKeyOf(await generatePrivateKey()));
+      const config = (allowed: string) =>
+        `[Interface]\nPrivateKey = ${keyToBase64(own)}\nListenPort = 51999\n\n` +
+        `[Peer]\nPublicKey = ${peer}\nAllowedIPs = ${allowed}\nEndpoint = 192.0.2.7:51999\n` +
+        "PersistentKeepalive = 25\n";
+      await device.configure(config("10.99.0.2/32, 10.244.1.0/24"));
+      const dump = (await sh("wg", "show", "jaco0", "dump")).trim().split("\n").map((l) =>
+        l.split("\t")
+      );
+      assert.equal(dump[0][1], keyToBase64(await publicKeyOf(own)));
+      assert.equal(dump[0][2], "51999");
+      assert.deepEqual(dump.slice(1).map((f) => [f[0], f[2], f[3], f[7]]), [
+        [peer, "192.0.2.7:51999", "10.99.0.2/32,10.244.1.0/24", "25"],
+      ]);
+      await device.configure(config("10.99.0.2/32"));
+      assert.match(await sh("wg", "show", "jaco0", "allowed-ips"), /\t10\.99\.0\.2\/32\n$/);
+
+      await sh("ip", "addr", "add", "10.99.0.9/32", "dev", "jaco0");
+      await device.ensureAddress("10.99.0.1");
+      await device.ensureAddress("10.99.0.1");
+      const addresses = JSON.parse(await sh("ip", "-j", "-4", "addr", "show", "dev", "jaco0"));
+      assert.deepEqual(
+        addresses[0].addr_info.map((a: { local: string }) => a.local),
+        ["10.99.0.1"],
+      );
+
+      await sh("ip", "route", "add", "10.244.9.0/24", "dev", "jaco0");
+      const removed = await device.syncRoutes(["10.244.1.0/24", "10.244.2.0/24"], "10.99.0.1");
+      assert.deepEqual(removed, ["10.244.9.0/24"]);
+      const routes = JSON.parse(await sh("ip", "-j", "-4", "route", "show", "dev", "jaco0"));
+      assert.deepEqual(
+        routes.map((r: { dst: string; prefsrc?: string }) => `${r.dst} ${r.prefsrc ?? "-"}`),
+        ["10.99.0.0/24 -", "10.244.1.0/24 10.99.0.1", "10.244.2.0/24 10.99.0.1"],
+      );
+
+      // A second device object (a restarted jacod) adopts the running wireguard-go and stops it.
+      const restarted = new HostMeshDevice({ stateDir });
+      assert.deepEqual(await restarted.ensure(), { mode: MeshMode.wireguardGo });
+      await restarted.close();
+      const gone = await new Deno.Command("ip", { args: ["link", "show", "jaco0"], stderr: "null" })
+        .output();
+      assert.equal(gone.code, 1, "jaco0 is gone with its wireguard-go");
+      await assert.rejects(Deno.stat(`${stateDir}/wireguard-go.pid`), Deno.errors.NotFound);
+    } finally {
+      await device.close();
+      await Deno.remove(stateDir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "HostMeshDevice replaces a jaco0 that is no WireGuard device",
+  ignore: !inside,
+  async fn() {
+    const stateDir = await Deno.makeTempDir();
+    const device = new HostMeshDevice({ stateDir });
+    try {
+      await sh("ip", "link", "add", "jaco0", "type", "bridge");
+      assert.deepEqual(await device.ensure(), { mode: MeshMode.wireguardGo });
+      const link = JSON.parse(await sh("ip", "-j", "-d", "link", "show", "jaco0"));
+      assert.equal(link[0].linkinfo.info_kind, "tun");
+      await device.close();
+      const gone = await new Deno.Command("ip", { args: ["link", "show", "jaco0"], stderr: "null" })
+        .output();
+      assert.equal(gone.code, 1);
+    } finally {
+      await device.close();
+      await Deno.remove(stateDir, { recursive: true });
+    }
+  },
+});
