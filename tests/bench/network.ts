@@ -1,0 +1,286 @@
+/**
+ * `deno task bench network`: JACO's data plane on a 2-host rig (tests/rig: a network namespace
+ * and dockerd per host, real jacod on each, the WireGuard mesh through wireguard-go):
+ *
+ * 1. East-west TCP throughput: a `cli` container on node-2 downloads a blob (`--mib`, default
+ *    128 MiB, busybox `wget -O /dev/null`) from a busybox httpd in the `srv` container on node-1
+ *    over the mesh (bridge → host routing → `jaco0` → peer → bridge), versus the same download
+ *    between the two hosts' namespaces over the plain rig link (busybox httpd and wget in the
+ *    host namespaces, `eth0` addresses). Best of `--rounds` (default 2) each; ratio
+ *    `mesh_vs_direct_throughput` = mesh / direct. wireguard-go is CPU-bound on this machine (see
+ *    the multi-host note): reported as measured, no goal asserted.
+ * 2. DNS query latency: `--queries` (default 2000) sequential UDP A queries for `srv` from node-2's
+ *    host namespace to node-2's responder (its gateway `:53`), p50/p99/max.
+ * 3. Published port vs direct: a Deno load generator (tests/_rig_http_probe.ts `load`,
+ *    `--concurrency` workers, default 4, for `--seconds`, default 5, a new TCP connection per
+ *    request as busybox httpd closes them) in node-1's host namespace asks `srv` through the
+ *    published port (`<node-1 address>:8080`, DNAT in nftables' output hook) and directly
+ *    (`<container IP>:80`); the two alternate for `--rounds` rounds, mean requests/s of each;
+ *    ratio `published_port_vs_direct` (goal ≥ 0.9).
+ *
+ * Decisions:
+ * - The load generator runs beside the replica (node-1) so both paths differ only by the DNAT:
+ *   from node-2, "direct" would cross the mesh while the published port would not.
+ * - The generator is the same process for both targets; on 2 shared cores it is part of the
+ *   cost of each request, equally for both.
+ *
+ * Prints `name value unit` lines; the last two are `ratio mesh_vs_direct_throughput=<x>` and
+ * `ratio published_port_vs_direct=<y>`. A bench, not a test: it prints, it asserts no goal.
+ *
+ * @module
+ */
+import { Rig, type RigHost, rigSupport, waitFor } from "../rig/mod.ts";
+import { formRigCluster, type RigJacod } from "../_rig_jacod.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+function option(args: string[], name: string, fallback: number): number {
+  const raw = args.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`--${name} must be a positive integer, not ${raw}`);
+  }
+  return value;
+}
+
+function figure(name: string, value: number, unit: string): void {
+  console.log(`${name} ${Number.isInteger(value) ? value : value.toFixed(2)} ${unit}`);
+}
+
+const compose = (mib: number) =>
+  `services:
+  srv:
+    image: jaco-test/busybox:1
+    pull_policy: never
+    init: true
+    stop_grace_period: 1s
+    command:
+      - sh
+      - -c
+      - >-
+        mkdir -p /tmp/blob && dd if=/dev/zero of=/tmp/blob/blob bs=1048576 count=${mib} 2>/dev/null
+        && httpd -p 81 -h /tmp/blob && touch /tmp/ready && exec httpd -f -p 80 -h /www
+    ports: ["8080:80"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 500ms
+      timeout: 2s
+      retries: 3
+  cli:
+    image: jaco-test/busybox:1
+    pull_policy: never
+    init: true
+    stop_grace_period: 1s
+    command: ["sh", "-c", "while true; do sleep 3600; done"]
+`;
+
+const jacoYaml = `deployment: bench
+acme: off
+services:
+  - name: srv
+    placement: hosts
+    hosts: [node-1]
+    replicas: 1
+  - name: cli
+    placement: hosts
+    hosts: [node-2]
+    replicas: 1
+`;
+
+async function apply(node: RigJacod, mib: number): Promise<void> {
+  const dir = await Deno.makeTempDir({ dir: node.host.dir, prefix: "stack-" });
+  await Deno.writeTextFile(`${dir}/jaco.yaml`, jacoYaml);
+  await Deno.writeTextFile(`${dir}/compose.yml`, compose(mib));
+  await node.jaco(
+    ["apply", "--detach", "--jaco", `${dir}/jaco.yaml`, "-f", `${dir}/compose.yml`],
+    { check: true },
+  );
+}
+
+async function allRunning(node: RigJacod): Promise<boolean> {
+  const { stdout, code } = await node.jaco(["status", "bench", "-o", "json"]);
+  if (code !== 0) return false;
+  const replicas = JSON.parse(stdout).replicas as { state: string }[];
+  return replicas.length === 2 && replicas.every((r) => r.state === "running");
+}
+
+async function containerOf(host: RigHost, service: string): Promise<string> {
+  const { stdout } = await host.docker([
+    "ps",
+    "-q",
+    "--filter",
+    "label=jaco.deployment=bench",
+    "--filter",
+    `label=jaco.service=${service}`,
+  ], { check: true });
+  const id = stdout.trim().split("\n")[0];
+  if (!id) throw new Error(`no ${service} container on ${host.name}`);
+  return id;
+}
+
+async function ipOf(host: RigHost, container: string): Promise<string> {
+  const { stdout } = await host.docker([
+    "inspect",
+    "-f",
+    '{{(index .NetworkSettings.Networks "jaco_bench__default").IPAddress}}',
+    container,
+  ], { check: true });
+  return stdout.trim();
+}
+
+/** Runs `cmd` and returns its wall time in seconds; throws when it fails. */
+async function timed(run: () => Promise<{ code: number; stderr: string }>): Promise<number> {
+  const started = performance.now();
+  const result = await run();
+  if (result.code !== 0) throw new Error(`transfer failed: ${result.stderr}`);
+  return (performance.now() - started) / 1000;
+}
+
+/** A Deno helper script run inside `host`; its last stdout line as JSON. */
+async function deno(
+  host: RigHost,
+  script: string,
+  args: string[],
+): Promise<Record<string, number>> {
+  const result = await host.exec([Deno.execPath(), "run", "-A", `${root}${script}`, ...args], {
+    timeoutMs: 300_000,
+    check: true,
+  });
+  const last = result.stdout.trim().split("\n").at(-1) ?? "";
+  return JSON.parse(last);
+}
+
+/** Runs the benchmark (see the module doc for the options). */
+export async function run(args: string[]): Promise<void> {
+  const mib = option(args, "mib", 128);
+  const rounds = option(args, "rounds", 2);
+  const queries = option(args, "queries", 2000);
+  const seconds = option(args, "seconds", 5);
+  const concurrency = option(args, "concurrency", 4);
+  const support = rigSupport({ docker: true, tools: ["wg", "wireguard-go", "nft"] });
+  if (!support.ok) throw new Error(`network bench needs a rig: ${support.reason}`);
+  const rig = await Rig.create({
+    hosts: 2,
+    docker: true,
+    name: "bnet",
+    hostNames: ["node-1", "node-2"],
+  });
+  let meshRatio: number;
+  let portRatio: number;
+  try {
+    const nodes = await formRigCluster(rig, 2);
+    const [node1, node2] = rig.hosts;
+    await apply(nodes[0], mib);
+    await waitFor(() => allRunning(nodes[0]), {
+      what: "srv on node-1 and cli on node-2 running",
+      timeoutMs: 120_000,
+      intervalMs: 500,
+    });
+    const srv = await containerOf(node1, "srv");
+    const cli = await containerOf(node2, "cli");
+    const srvIp = await ipOf(node1, srv);
+    const cliIp = await ipOf(node2, cli);
+    const blobUrl = `http://${srvIp}:81/blob`;
+    // The mesh path must work before it is timed (routes follow the subnets within ~200 ms).
+    await waitFor(
+      async () =>
+        (await node2.docker(["exec", cli, "timeout", "3", "wget", "-qO-", `http://${srvIp}/`]))
+          .code === 0,
+      { what: `${cliIp} on node-2 reaching ${srvIp} on node-1 over the mesh`, timeoutMs: 60_000 },
+    );
+
+    // 1. Throughput: mesh (container → container) vs the plain link (host → host).
+    const blobDir = `${node1.dir}/blob`;
+    await Deno.mkdir(blobDir, { recursive: true });
+    await node1.exec([
+      "dd",
+      "if=/dev/zero",
+      `of=${blobDir}/blob`,
+      "bs=1048576",
+      `count=${mib}`,
+    ], { check: true });
+    node1.spawn(["busybox", "httpd", "-f", "-p", "18081", "-h", blobDir], {
+      logPath: `${node1.dir}/log/blob-httpd.log`,
+    });
+    const directUrl = `http://${node1.address}:18081/blob`;
+    await waitFor(
+      async () =>
+        (await node2.exec(["timeout", "3", "busybox", "wget", "-qO-", `${directUrl}x`])).stderr
+          .includes("404"),
+      { what: "the plain-link httpd on node-1", timeoutMs: 10_000 },
+    );
+    let meshSeconds = Infinity;
+    let directSeconds = Infinity;
+    for (let round = 0; round < rounds; round++) {
+      meshSeconds = Math.min(
+        meshSeconds,
+        await timed(() =>
+          node2.docker(["exec", cli, "wget", "-qO", "/dev/null", blobUrl], { timeoutMs: 600_000 })
+        ),
+      );
+      directSeconds = Math.min(
+        directSeconds,
+        await timed(() =>
+          node2.exec(["busybox", "wget", "-qO", "/dev/null", directUrl], { timeoutMs: 600_000 })
+        ),
+      );
+    }
+    const meshMbit = (mib * 8 * 1.048576) / meshSeconds;
+    const directMbit = (mib * 8 * 1.048576) / directSeconds;
+    figure("mesh_throughput", meshMbit, "Mbit/s");
+    figure("direct_throughput", directMbit, "Mbit/s");
+    meshRatio = meshMbit / directMbit;
+
+    // 2. DNS latency against node-2's responder.
+    const { stdout: gateway } = await node2.docker([
+      "network",
+      "inspect",
+      "-f",
+      "{{(index .IPAM.Config 0).Gateway}}",
+      "jaco_bench__default",
+    ], { check: true });
+    const dns = await deno(node2, "tests/bench/_network_dns_client.ts", [
+      gateway.trim(),
+      "srv",
+      String(queries),
+    ]);
+    figure("dns_queries_answered", dns.answered, "queries");
+    figure("dns_p50", dns.p50_ms, "ms");
+    figure("dns_p99", dns.p99_ms, "ms");
+    figure("dns_max", dns.max_ms, "ms");
+    const answered = (dns as unknown as { addresses: string[] }).addresses;
+    if (JSON.stringify(answered) !== JSON.stringify([srvIp])) {
+      throw new Error(`srv resolved to ${answered}, not ${srvIp}`);
+    }
+
+    // 3. Published port vs direct, from node-1's own namespace, alternating.
+    const published: number[] = [];
+    const direct: number[] = [];
+    const load = (url: string) =>
+      deno(node1, "tests/_rig_http_probe.ts", [
+        "load",
+        url,
+        String(seconds * 1000),
+        String(concurrency),
+      ]);
+    for (let round = 0; round < rounds; round++) {
+      const viaDirect = await load(`http://${srvIp}:80/`);
+      const viaPort = await load(`http://${node1.address}:8080/`);
+      if (viaDirect.errors > 0 || viaPort.errors > 0) {
+        throw new Error(`errors: direct ${viaDirect.errors}, published ${viaPort.errors}`);
+      }
+      direct.push(viaDirect.rps);
+      published.push(viaPort.rps);
+      figure(`round${round + 1}_direct_p99`, viaDirect.p99_ms, "ms");
+      figure(`round${round + 1}_published_p99`, viaPort.p99_ms, "ms");
+    }
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    figure("direct_rps", mean(direct), "req/s");
+    figure("published_port_rps", mean(published), "req/s");
+    portRatio = mean(published) / mean(direct);
+  } finally {
+    await rig.close();
+  }
+  console.log(`ratio mesh_vs_direct_throughput=${meshRatio.toFixed(3)}`);
+  console.log(`ratio published_port_vs_direct=${portRatio.toFixed(2)}`);
+}
