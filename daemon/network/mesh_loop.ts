@@ -18,9 +18,15 @@
  *   every 30 s. Event passes are skipped when the rendered configuration, address and routes
  *   equal the last applied ones (Node changes include pressure heartbeats); the safety tick
  *   re-asserts everything, which also repairs a hand-edited device or route.
- * - Peers whose address host is a DNS name are resolved (A record, 2 s) on each pass; a name
- *   that does not resolve leaves the peer without an endpoint (it can still dial us) and is
- *   logged once (the reference dropped such peers).
+ * - Peers whose address host is a DNS name are resolved (A record, 2 s timeout) on the first pass
+ *   that needs them and again on every safety tick (event passes reuse the last answer, so
+ *   heartbeat-driven Node events cost no lookups); a name that does not resolve leaves the peer
+ *   without an endpoint (it can still dial us) and is logged once (the reference dropped such
+ *   peers).
+ * - WireGuard listens on `wg_port` on every interface (the kernel cannot bind one address).
+ *   Operators should admit that UDP port only from the members' addresses in their host
+ *   firewall; an unauthenticated packet is dropped by WireGuard itself (no handshake without a
+ *   configured peer key), so the exposure is the port's existence, not access.
  * - Errors (key file, device, configure, address, routes, publish) are logged at WARN once per
  *   distinct message and retried on the next pass; peer-count changes at INFO
  *   `wireguard peer set reconciled`.
@@ -90,6 +96,7 @@ export function startMeshLoop(
   const resolve = options.resolve ?? resolveA;
   const log = context.log;
   const warned = new Map<string, string>();
+  const resolved = new Map<string, string | undefined>();
   let keys: WireguardKeyPair | undefined;
   let mode: MeshMode = MeshMode.unavailable;
   let applied = "";
@@ -168,7 +175,10 @@ export function startMeshLoop(
     const endpoints = await Promise.all(peers.map(async (peer) => {
       if (peer.endpointHost === "") return "";
       if (isIpLiteral(peer.endpointHost)) return endpointOf(peer.endpointHost, port);
-      const ip = await resolve(peer.endpointHost);
+      if (full || !resolved.has(peer.endpointHost)) {
+        resolved.set(peer.endpointHost, await resolve(peer.endpointHost));
+      }
+      const ip = resolved.get(peer.endpointHost);
       if (ip === undefined) {
         warnOnce(`resolve ${peer.endpointHost}`, new Error("no A record"), { peer: peer.hostname });
         return "";

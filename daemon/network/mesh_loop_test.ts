@@ -158,6 +158,16 @@ Deno.test("mesh loop resolves a DNS-name peer address and keeps an unresolvable 
   assert.ok(!peerD.includes("Endpoint"), peerD);
   assert.ok(t.resolved.includes("nowhere"));
   assert.ok(kit.logs.includes("warn wireguard resolve nowhere failed"));
+  await kit.apply({
+    $case: "nodeJoin",
+    value: { hostname: "e", address: "10.0.0.5:7001" } as never,
+  });
+  await kit.apply({
+    $case: "nodeUpdateSelf",
+    value: { hostname: "e", wireguardPubkey: new Uint8Array(32).fill(5) } as never,
+  });
+  await until("three peers", () => device.config.split("[Peer]").length === 4);
+  assert.deepEqual(t.resolved.sort(), ["node-c.example", "nowhere"], "event passes reuse answers");
 });
 
 Deno.test("mesh loop without Docker on the host touches no device and publishes nothing", async () => {
