@@ -1,29 +1,41 @@
 /**
- * End to end crash safety: three real jacods take a stream of 1,000 `Tokens.Issue` writes over
- * their JSON socket API while first the leader and then a follower is SIGKILLed and restarted.
- * Every write the client saw succeed (an ACK) must be present on all three nodes afterwards, its
- * acknowledged secret must be the one that authenticates on each node (so no later re-application
- * replaced it; a fixed sample of every 5th ack), and the audit log holds exactly one `token_issue` per identity written once.
+ * Crash safety end to end on the multi-host rig: three real jacods, one per simulated host (own
+ * network namespace, own address, own /run), formed through the real CLI, take a stream of 1,000
+ * `Tokens.Issue` writes over their JSON socket API while first the leader and then a follower is
+ * SIGKILLed and restarted from its data dir. Every write the client saw succeed (an ACK) must be
+ * present on all three nodes afterwards, its acknowledged secret must be the one that
+ * authenticates over gRPC/TLS on each node (so no later re-application replaced it; a fixed
+ * sample of every 5th ack), and the audit log holds exactly one `token_issue` per identity
+ * written once.
  *
- * Decisions: four concurrent writers spread their calls round-robin over the live members; a
- * write that fails for any reason other than a typed refusal is retried on the next member (it
- * was not acknowledged, so re-sending it is the client's right). A retry answered
- * `identity_active` means an earlier unacknowledged attempt was applied: it counts as applied,
- * not acked. Counts (acked, retried, applied-without-ack) and the wall time are printed, never
- * asserted on beyond "every write ended acked or applied".
+ * Decisions:
+ * - Four concurrent writers spread their calls round-robin over the live members; a write that
+ *   fails for any reason other than a typed refusal is retried on the next member (it was not
+ *   acknowledged, so re-sending it is the client's right). A retry answered `identity_active`
+ *   means an earlier unacknowledged attempt was applied: it counts as applied, not acked.
+ *   Counts (acked, retried, applied-without-ack) and the wall time are printed, never asserted
+ *   on beyond "every write ended acked or applied".
+ * - The writes, the token listing and the audit query go from the test process straight to each
+ *   daemon's unix socket ({@link RigJacod.socket} is a root-namespace path), as a local client
+ *   of that node would; the socket API is per node, so no network is involved there.
+ * - The victim is chosen from `cluster status` (through the CLI inside a live host): the leader
+ *   at 250 acks, then a node that is neither the leader nor killed before at 600 acks. It is
+ *   SIGKILLed, left down 1.5 s, and started again from its data dir on the same host.
+ * - The secret check runs INSIDE a rig host (the test process has no route into the rig
+ *   segment): for node i, from host (i+1) mod 3, so each check crosses the segment like a remote
+ *   client. TLS is verified against the cluster CA with the node name as servername (node
+ *   certificates name the node; Deno's TLS refuses an IP as servername).
+ * - A daemon that is no longer one of its host's processes at teardown (it died on its own) is
+ *   named with the tail of its log; `JACO_TEST_LOGS=1` prints every daemon's full log.
  *
  * @module
  */
 import assert from "node:assert/strict";
-import {
-  type ClusterMember,
-  clusterStatus,
-  formCluster,
-  killMember,
-  pollUntil,
-  restartMember,
-  stopDaemon,
-} from "./_daemon.ts";
+import { Rig, rigSupport, waitFor } from "./rig/mod.ts";
+import { formRigCluster, leaderOf, type RigJacod } from "./_rig_jacod.ts";
+
+const support = rigSupport();
+if (!support.ok) console.log(`rig cluster crash writes test skipped: ${support.reason}`);
 
 const root = new URL("../", import.meta.url).pathname;
 const writes = 1000;
@@ -72,17 +84,17 @@ interface Tally {
 
 async function writeOne(
   identity: string,
-  live: () => ClusterMember[],
+  live: () => RigJacod[],
   tally: Tally,
   turn: { next: number },
 ): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const candidates = live();
-    const member = candidates[turn.next++ % candidates.length];
+    const node = candidates[turn.next++ % candidates.length];
     let answer: SocketAnswer | undefined;
     try {
-      answer = await callSocket(member.setup.socket, "/jaco.v1.Tokens/Issue", { identity });
+      answer = await callSocket(node.socket, "/jaco.v1.Tokens/Issue", { identity });
     } catch {
       answer = undefined;
     }
@@ -132,7 +144,7 @@ async function tokenIssueEvents(socket: string): Promise<Map<string, number>> {
 }
 
 /**
- * The program {@link assertSecretsAuthenticate} runs in a child process: reads
+ * The program {@link assertSecretsAuthenticate} runs inside a rig host: reads
  * `{address, servername, caPath, tokens: [identity, secret][]}` on stdin, calls
  * `Cluster.NodeList` (small answer, operator auth) over TLS with each secret, four at a time on
  * one channel, prints the refusals as JSON and exits WITHOUT closing the channel: a grpc-js
@@ -168,55 +180,56 @@ Deno.exit(0);
 `;
 
 /**
- * Every 5th acknowledged secret authenticates on `member`'s gRPC port (see
- * {@link secretChecker}). A sample, because admission costs ~20 ms per call with 1,000 tokens
- * stored (daemon/node/authenticate.ts copies and hex-encodes every stored token per call).
+ * Every 5th acknowledged secret authenticates on `node`'s gRPC address, checked from inside
+ * `from` (see {@link secretChecker}). A sample, because admission costs ~20 ms per call with
+ * 1,000 tokens stored (daemon/node/authenticate.ts copies and hex-encodes every stored token per
+ * call).
  */
 async function assertSecretsAuthenticate(
-  member: ClusterMember,
+  node: RigJacod,
+  from: RigJacod,
   acked: Map<string, string>,
 ): Promise<number> {
   const sample = [...acked].filter((_, index) => index % 5 === 0);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--config", `${root}deno.json`, secretChecker],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(JSON.stringify({
-    address: `127.0.0.1:${member.setup.grpcPort}`,
-    // Node certificates name the node (DNS SAN); Deno's TLS refuses an IP as servername.
-    servername: member.name,
-    caPath: `${member.setup.dataDir}/node/ca.crt`,
-    tokens: sample,
-  })));
-  await writer.close();
-  const output = await child.output();
-  const decoder = new TextDecoder();
-  assert.equal(output.code, 0, decoder.decode(output.stderr));
-  const failures = JSON.parse(decoder.decode(output.stdout)) as string[];
+  const output = await from.host.exec(
+    [Deno.execPath(), "eval", "--config", `${root}deno.json`, secretChecker],
+    {
+      stdin: JSON.stringify({
+        address: node.grpcAddr,
+        // Node certificates name the node (DNS SAN); Deno's TLS refuses an IP as servername.
+        servername: node.name,
+        caPath: node.caCertPath,
+        tokens: sample,
+      }),
+      timeoutMs: 120_000,
+    },
+  );
+  assert.equal(output.code, 0, output.stderr);
+  const failures = JSON.parse(output.stdout.trim().split("\n").at(-1)!) as string[];
   assert.deepEqual(failures.slice(0, 5), [], `${failures.length} acked secrets refused`);
   return sample.length;
 }
 
 Deno.test({
   name:
-    "cluster crash writes: 1,000 token issues survive a SIGKILLed leader and follower; every ack is on all 3 nodes",
+    "rig cluster crash writes: 1,000 token issues survive a SIGKILLed leader and follower; every ack is on all 3 hosts",
+  ignore: !support.ok,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const members: ClusterMember[] = [];
-    const down = new Set<ClusterMember>();
+    await using rig = await Rig.create({ hosts: 3, name: "crash" });
+    const nodes: RigJacod[] = [];
+    const down = new Set<RigJacod>();
     const tally: Tally = {
       acked: new Map(),
       appliedUnacked: new Set(),
       retried: new Set(),
       attemptsFailed: 0,
     };
+    let failed = true;
     try {
-      await formCluster(["node-1", "node-2", "node-3"], "jaco-crash-", members);
-      const live = () => members.filter((member) => !down.has(member));
+      nodes.push(...await formRigCluster(rig, 3));
+      const live = () => nodes.filter((node) => !down.has(node));
       const started = performance.now();
       let issued = 0;
       const turn = { next: 0 };
@@ -226,29 +239,24 @@ Deno.test({
           await writeOne(identity, live, tally, turn);
         }
       };
-      const killed = new Set<ClusterMember>();
+      const killed = new Set<RigJacod>();
       const crashes = async () => {
         for (const [role, atAcks] of [["leader", 250], ["follower", 600]] as const) {
-          await pollUntil(
-            `${atAcks} acks`,
-            () => Promise.resolve(tally.acked.size >= atAcks ? true : undefined),
-            {
-              timeoutMs: 120_000,
-              pollMs: 20,
-            },
-          );
-          const status = await clusterStatus(live()[0].setup.socket);
-          const victim = members.find((member) =>
-            role === "leader"
-              ? member.name === status.leader
-              : member.name !== status.leader && !killed.has(member)
-          )!;
+          await waitFor(() => tally.acked.size >= atAcks, {
+            what: `${atAcks} acks`,
+            timeoutMs: 120_000,
+            intervalMs: 20,
+          });
+          const leader = await leaderOf(live());
+          const victim = role === "leader"
+            ? leader
+            : nodes.find((node) => node !== leader && !killed.has(node))!;
           killed.add(victim);
           down.add(victim);
-          await killMember(victim);
+          await victim.kill("SIGKILL");
           console.log(`killed ${role} ${victim.name} at ${tally.acked.size} acks`);
           await new Promise((resolve) => setTimeout(resolve, 1500));
-          await restartMember(victim);
+          await victim.start();
           down.delete(victim);
           console.log(`restarted ${victim.name} at ${tally.acked.size} acks`);
         }
@@ -262,48 +270,48 @@ Deno.test({
       );
       assert.equal(tally.acked.size + tally.appliedUnacked.size, writes);
 
-      for (const member of members) {
+      for (const [index, node] of nodes.entries()) {
         const checkStarted = performance.now();
-        await pollUntil(`${member.name} lists every acked identity`, async () => {
-          const listed = await listedIdentities(member.setup.socket);
-          return [...tally.acked.keys()].every((identity) => listed.has(identity))
-            ? true
-            : undefined;
-        }, { timeoutMs: 30_000, pollMs: 250 });
+        await waitFor(async () => {
+          const listed = await listedIdentities(node.socket);
+          return [...tally.acked.keys()].every((identity) => listed.has(identity));
+        }, { what: `${node.name} lists every acked identity`, timeoutMs: 30_000, intervalMs: 250 });
         const caughtUp = performance.now();
-        const checked = await assertSecretsAuthenticate(member, tally.acked);
+        const from = nodes[(index + 1) % nodes.length];
+        const checked = await assertSecretsAuthenticate(node, from, tally.acked);
         const authenticated = performance.now();
-        const events = await tokenIssueEvents(member.setup.socket);
+        const events = await tokenIssueEvents(node.socket);
         for (const identity of tally.acked.keys()) {
           const count = events.get(identity) ?? 0;
           if (tally.retried.has(identity)) {
-            assert.ok(count >= 1, `${member.name}: ${identity} has no token_issue event`);
+            assert.ok(count >= 1, `${node.name}: ${identity} has no token_issue event`);
           } else {
-            assert.equal(count, 1, `${member.name}: ${identity} applied ${count} times`);
+            assert.equal(count, 1, `${node.name}: ${identity} applied ${count} times`);
           }
         }
         console.log(
-          `${member.name}: caught_up_ms=${Math.round(caughtUp - checkStarted)} ` +
+          `${node.name}: caught_up_ms=${Math.round(caughtUp - checkStarted)} ` +
             `auth_ms=${Math.round(authenticated - caughtUp)} secrets_checked=${checked} ` +
-            `audit_ms=${Math.round(performance.now() - authenticated)}`,
+            `from=${from.name} audit_ms=${Math.round(performance.now() - authenticated)}`,
         );
       }
+      failed = false;
     } finally {
       for (const client of clients.values()) client.close();
       clients.clear();
-      const exited = await Promise.all(members.map(async (member) => {
-        const status = await Promise.race([
-          member.daemon.child.status,
-          new Promise((resolve) => setTimeout(resolve, 10, undefined)),
-        ]);
-        return status ? `${member.name} had exited: ${JSON.stringify(status)}` : "";
-      }));
-      for (const line of exited) if (line !== "") console.log(line);
-      const logs = await Promise.all(members.map((member) => stopDaemon(member.daemon, "SIGTERM")));
-      if (Deno.env.get("JACO_TEST_LOGS")) console.error(logs.join("\n----\n"));
-      await Promise.all(
-        members.map((member) => Deno.remove(member.setup.dir, { recursive: true })),
-      );
+      for (const node of nodes) {
+        const pid = node.pid;
+        if (pid !== undefined && !node.host.processes().includes(pid)) {
+          console.log(`${node.name} had exited: ${(await node.log()).slice(-2_000)}`);
+        } else if (failed) {
+          console.error(`--- ${node.name}\n${(await node.log()).slice(-3_000)}`);
+        }
+      }
+      await Promise.all(nodes.map((node) => node.stop()));
+      if (Deno.env.get("JACO_TEST_LOGS")) {
+        const logs = await Promise.all(nodes.map((node) => node.log()));
+        console.error(logs.join("\n----\n"));
+      }
     }
   },
 });
