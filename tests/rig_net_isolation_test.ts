@@ -11,7 +11,8 @@
  *   IP and by name; a probe never reaches the other deployment's `web`, by IP (same host, the
  *   traffic Docker's own isolation would no longer stop because the §5.1 exemption accepts
  *   pool↔pool traffic in DOCKER-USER) or by name (`web` resolves to its own deployment,
- *   `web.beta` is out of scope).
+ *   `web.beta` is out of scope). Across hosts (the WireGuard mesh) the same: alpha's probe on
+ *   node-1 reaches alpha's web on node-2 and never beta's, both ways.
  * - Drift repair: the pool-drop rule deleted by hand (`nft delete rule inet jaco forward handle
  *   N`) is back within 30 s (the measured time is printed) and `jaco audit` records the
  *   `isolation_ruleset_reconciled` `{action: applied}` with the missing rule in its summary; while
@@ -240,6 +241,41 @@ Deno.test({
       assert.equal(await fetchFrom(host, betaProbe.id, alphaWeb.ip), undefined, host.name);
       assert.equal(await fetchFrom(host, alphaProbe.id, "web.beta"), undefined, host.name);
       assert.equal(await fetchFrom(host, betaProbe.id, "web.alpha"), undefined, host.name);
+    }
+
+    // Across hosts (WireGuard mesh, routed by address sets whatever the ingress interface):
+    // each probe reaches its own deployment's web on the other host, never the other's.
+    for (const [from, to] of [[h1, h2], [h2, h1]]) {
+      const alphaProbe = await container(from, "alpha", "probe");
+      const betaProbe = await container(from, "beta", "probe");
+      const alphaWeb = await container(to, "alpha", "web");
+      const betaWeb = await container(to, "beta", "web");
+      const startedAt = performance.now();
+      await rig.waitFor(async () => await fetchFrom(from, alphaProbe.id, alphaWeb.ip) === "alpha", {
+        what: `alpha on ${from.name} reaching alpha's web on ${to.name} over the mesh`,
+        timeoutMs: 45_000,
+        intervalMs: 250,
+      });
+      console.log(
+        `${from.name}→${to.name} alpha→alpha reachable after ${
+          ((performance.now() - startedAt) / 1000).toFixed(1)
+        } s of waiting`,
+      );
+      assert.equal(
+        await fetchFrom(from, betaProbe.id, betaWeb.ip),
+        "beta",
+        `${from.name}→${to.name}`,
+      );
+      assert.equal(
+        await fetchFrom(from, alphaProbe.id, betaWeb.ip),
+        undefined,
+        `${from.name}→${to.name}`,
+      );
+      assert.equal(
+        await fetchFrom(from, betaProbe.id, alphaWeb.ip),
+        undefined,
+        `${from.name}→${to.name}`,
+      );
     }
 
     // Drift: the pool drop deleted by hand, then the whole table flushed.
