@@ -17,6 +17,7 @@ import type {
   ContainerEngine,
   ContainerSpec,
   EngineContainer,
+  EngineContainerEvent,
   EngineContainerSummary,
   EngineLogOptions,
   RegistryAuth,
@@ -249,5 +250,36 @@ export function dockerEngine(options: DockerEngineOptions): ContainerEngine {
         logOptions.signal,
       );
     },
+
+    async *containerEvents(signal: AbortSignal): AsyncGenerator<EngineContainerEvent> {
+      const stream = await docker.getEvents({
+        filters: { type: ["container"], event: [...watchedEvents] },
+      });
+      const decoder = new TextDecoder();
+      let pending = "";
+      for await (
+        const chunk of nodeStreamChunks(
+          stream as NodeJS.ReadableStream & { destroy(): void },
+          signal,
+        )
+      ) {
+        pending += decoder.decode(chunk, { stream: true });
+        const lines = pending.split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) {
+          if (line.trim() === "") continue;
+          const event = JSON.parse(line) as { id?: string; Action?: string; status?: string };
+          const action = event.Action ?? event.status ?? "";
+          if (event.id) yield { containerId: event.id, action };
+        }
+      }
+    },
   };
 }
+
+/**
+ * The container events worth an immediate health poll: the container ended (`die`, `oom`) or
+ * its healthcheck changed verdict. Docker's filter matches `health_status` against every
+ * `health_status: <verdict>` action.
+ */
+const watchedEvents = ["die", "oom", "health_status"] as const;

@@ -179,4 +179,17 @@ export interface ContainerEngine {
   listContainers(labels: Record<string, string>): Promise<EngineContainerSummary[]>;
   /** The raw multiplexed log stream of a (non-TTY) container. */
   logs(id: string, options: EngineLogOptions): Promise<AsyncIterable<Uint8Array>>;
+  /**
+   * Container state-change events (exit, OOM, health status) as they happen, until `signal`
+   * aborts or the connection ends. Optional: an engine without an event stream is only polled.
+   */
+  containerEvents?(signal: AbortSignal): AsyncIterable<EngineContainerEvent>;
+}
+
+/** One container event of {@link ContainerEngine.containerEvents}. */
+export interface EngineContainerEvent {
+  /** Full container id. */
+  containerId: string;
+  /** Docker's action, e.g. `die`, `oom`, `health_status: unhealthy`. */
+  action: string;
 }

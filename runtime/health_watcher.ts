@@ -7,6 +7,12 @@
  * Identity is (replica id, container id); the owner keeps one watcher per replica and starting
  * the same pair again is a no-op, so the warm-up counter survives re-dispatches.
  *
+ * {@link HealthWatcher.poke} polls at once (the owner calls it on the engine's container events:
+ * exit, OOM, health verdict), so a failing healthcheck or a dead container is reported within a
+ * second instead of at the next 5 s poll — DNS, published ports and ingress drop the replica
+ * that much sooner (networking.md §6 asks for 5 s). The poll cadence is unchanged; a poke only
+ * moves the next poll forward.
+ *
  * @module
  */
 import { ReplicaState } from "../proto/mod.ts";
@@ -48,6 +54,7 @@ export class HealthWatcher {
   #stopped = false;
   #polling: Promise<void> | undefined;
   #polls = 0;
+  #pokeAgain = false;
 
   constructor(options: HealthWatcherOptions) {
     this.#options = options;
@@ -75,6 +82,21 @@ export class HealthWatcher {
     this.#schedule(0);
   }
 
+  /**
+   * Polls now (or right after the poll in flight), then resumes the usual cadence. No-op once
+   * stopped or before {@link start}.
+   */
+  poke(): void {
+    if (this.#stopped) return;
+    if (this.#polling) {
+      this.#pokeAgain = true;
+      return;
+    }
+    if (this.#timer === undefined) return;
+    clearTimeout(this.#timer);
+    this.#schedule(0);
+  }
+
   /** Stops polling and waits for a poll in flight. Idempotent. */
   async stop(): Promise<void> {
     this.#stopped = true;
@@ -90,8 +112,12 @@ export class HealthWatcher {
         this.#polling = undefined;
         if (this.#stopped) return;
         const running = this.#last?.state === ReplicaState.REPLICA_STATE_RUNNING;
+        const again = this.#pokeAgain;
+        this.#pokeAgain = false;
         this.#schedule(
-          running
+          again
+            ? 0
+            : running
             ? (this.#options.runningIntervalMs ?? 5000)
             : (this.#options.pendingIntervalMs ?? 1000),
         );

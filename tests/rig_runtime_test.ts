@@ -290,5 +290,39 @@ stop_grace_period: 2s
       assert.equal((await engine.inspectContainer(id))?.State?.Status, "exited");
       await engine.removeContainer(id);
     });
+
+    await t.step("containerEvents() reports health verdicts and exits as they happen", async () => {
+      const controller = new AbortController();
+      const seen: { containerId: string; action: string }[] = [];
+      const events = (async () => {
+        for await (const event of engine.containerEvents!(controller.signal)) seen.push(event);
+      })();
+      const id = await run(
+        engine,
+        "flaky",
+        `
+image: ${TEST_IMAGE}
+pull_policy: never
+init: true
+command: ["sh", "-c", "touch /tmp/ok; while true; do sleep 0.2; done"]
+healthcheck: {test: ["CMD", "test", "-e", "/tmp/ok"], interval: 1s, retries: 1}
+`,
+      );
+      const mine = (action: string) =>
+        seen.some((event) => event.containerId === id && event.action === action);
+      await until("healthy event", () => Promise.resolve(mine("health_status: healthy")));
+      await host.docker(["exec", id, "rm", "/tmp/ok"], { check: true });
+      await until("unhealthy event", () => Promise.resolve(mine("health_status: unhealthy")));
+      await host.docker(["kill", id], { check: true });
+      await until("die event", () => Promise.resolve(mine("die")));
+      // Only the watched actions come through (no create/start/exec events).
+      assert.deepEqual(
+        [...new Set(seen.filter((e) => e.containerId === id).map((e) => e.action))].sort(),
+        ["die", "health_status: healthy", "health_status: unhealthy"],
+      );
+      controller.abort();
+      await events;
+      await engine.removeContainer(id);
+    });
   },
 );

@@ -12,7 +12,9 @@
  *   never overlap; a start in flight for the same `raft_index` is not started twice, a different
  *   index cancels it (scheduling.md §7.2).
  * - Health: one {@link HealthWatcher} per replica; transitions only are written
- *   ({@link ObservationPublisher}).
+ *   ({@link ObservationPublisher}). The engine's container events (exit, OOM, health verdict)
+ *   poke the replica's watcher for an immediate poll; the stream reconnects after 1 s when it
+ *   ends or fails (polling alone still converges meanwhile).
  * - Docker unreachable: logs WARN `docker unreachable, runtime disabled` once and retries the
  *   ping every `dockerRetryMs` (default 10 s) without failing the daemon.
  *
@@ -167,7 +169,28 @@ export class RuntimeAgent {
       this.#consumeObserved(observed),
       this.#consumeCommands(commands),
       this.#tick(),
+      this.#consumeEngineEvents(),
     ]);
+  }
+
+  /** Pokes the watcher of every container the engine reports an exit or health change for. */
+  async #consumeEngineEvents(): Promise<void> {
+    const { engine, log } = this.#options;
+    const signal = this.#controller.signal;
+    if (!engine.containerEvents) return;
+    while (!signal.aborted) {
+      try {
+        for await (const event of engine.containerEvents(signal)) {
+          for (const watcher of this.#watchers.values()) {
+            if (watcher.containerId === event.containerId) watcher.poke();
+          }
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        log.debug("container event stream failed", { error: (error as Error).message });
+      }
+      await this.#sleep(1_000, signal).catch(() => undefined);
+    }
   }
 
   async #waitForDocker(): Promise<boolean> {
