@@ -17,8 +17,9 @@
  *   unchanged, still exactly one wireguard-go in the host) and the client still reaches `api`;
  *   a graceful stop of that jacod stops wireguard-go (`jaco0` disappears).
  *
- * Timing figures (printed, not asserted): apply → first successful cross-host fetch, and how long
- * node-1 takes to route node-2's /24 after node-2's bridge exists.
+ * Timing figures (printed, not asserted): apply → first successful cross-host fetch, how long
+ * node-1 takes to route node-2's /24 after node-2's bridge exists, and the mean ping round trip
+ * between hosts over `jaco0` versus over the plain rig link.
  *
  * @module
  */
@@ -145,6 +146,13 @@ async function fetchApi(host: RigHost, container: string): Promise<string | unde
   return result.code === 0 ? result.stdout.trim().replace(/^\[::ffff:([\d.]+)\]/, "$1") : undefined;
 }
 
+/** The average of busybox ping's `round-trip min/avg/max = a/b/c ms` line. */
+function averageRttMs(output: string): number {
+  const match = /min\/avg\/max = [\d.]+\/([\d.]+)\//.exec(output);
+  if (!match) throw new Error(`no round-trip line in ${output}`);
+  return Number(match[1]);
+}
+
 async function wireguardGoPids(host: RigHost): Promise<number[]> {
   const pids: number[] = [];
   for (const pid of host.processes()) {
@@ -214,13 +222,20 @@ Deno.test({
     }
 
     // Every host pings every other host's mesh address (through the tunnel: jaco0 owns 10.99.0.0/24).
+    const rtts = { mesh: [] as number[], direct: [] as number[] };
     for (const host of rig.hosts) {
       for (const other of rig.hosts.filter((o) => o !== host)) {
         const ping = await host.exec(
-          ["busybox", "ping", "-c", "2", "-W", "3", meshIpOf.get(other.name)!],
+          ["busybox", "ping", "-c", "3", "-W", "3", meshIpOf.get(other.name)!],
           { timeoutMs: 20_000 },
         );
         assert.equal(ping.code, 0, `${host.name} -> ${other.name}: ${ping.stdout}${ping.stderr}`);
+        rtts.mesh.push(averageRttMs(ping.stdout));
+        const direct = await host.exec(["busybox", "ping", "-c", "3", other.address], {
+          timeoutMs: 20_000,
+          check: true,
+        });
+        rtts.direct.push(averageRttMs(direct.stdout));
       }
     }
     const transfers = await two.exec(["wg", "show", "jaco0", "transfer"], { check: true });
@@ -286,9 +301,11 @@ Deno.test({
       `${clientIp} ${apiHostname}`,
       "the api container on node-2 answers and sees the client's own address (no SNAT)",
     );
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
     console.log(
       `mesh figures: apply -> first cross-host fetch ${fetchAfterApplyMs} ms; ` +
-        `node-2 bridge -> node-1 route ${routeLagMs} ms`,
+        `node-2 bridge -> node-1 route ${routeLagMs} ms; ping rtt over jaco0 ` +
+        `${mean(rtts.mesh).toFixed(3)} ms vs direct ${mean(rtts.direct).toFixed(3)} ms`,
     );
 
     // SIGKILL + restart of jacod on node-1: wireguard-go and jaco0 are adopted, not duplicated.
