@@ -14,6 +14,12 @@
  *   `/proc/<pid>/cmdline` is that wireguard-go, so the restart reuses the interface and still
  *   stops the process at its own shutdown. A `jaco0` whose control API does not answer is
  *   deleted and recreated. A kernel `jaco0` outlives jacod (it is kernel state, like routes).
+ *   Under systemd wireguard-go lives in jacod's cgroup, so stopping the unit (default
+ *   KillMode=control-group) ends it even after a crash of jacod itself. Its control socket is
+ *   `/run/wireguard/jaco0.sock`: with the unit of testing-and-packaging.md B3
+ *   (`ProtectSystem=strict`, writable `/var/lib/jaco` only) the unit must also list
+ *   `/run/wireguard` as a runtime directory, or the node reports mesh `unavailable` unless kernel
+ *   WireGuard is present (no unit file exists in this repository yet).
  * - `wg syncconf` is fed the rendered configuration on stdin (the private key never touches the
  *   disk outside `private.key`); it replaces the peer set but keeps sessions of unchanged peers,
  *   where `setconf` would drop them on every tick.
