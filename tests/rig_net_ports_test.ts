@@ -14,10 +14,13 @@
  *   the flag is removed on every host, so replacements stay unhealthy too): the port refuses with
  *   TCP RST at once (`Connection refused` in well under a second) instead of vanishing — a
  *   process of the host itself listening on 8080 (busybox httpd saying `intruder`) never gets the
- *   traffic, and `table ip jaco_nat` stays. Putting the flag back recovers the port.
+ *   traffic, and `table ip jaco_nat` stays with 8080 in its `idle_ports` set (the RST rule) on
+ *   every host. Putting the flag back recovers the port.
  *
- * Cross-host forwarding (a host without a local replica DNATing to a remote one) needs the
- * WireGuard mesh (networking.md §4) and is not asserted here.
+ * - Cross-host, over the WireGuard mesh: `solo` (2 replicas pinned to node-1 and node-2,
+ *   `ports: ["9090:80"]`) answers on node-3's address from both remote replicas (node-3 has none,
+ *   so it DNATs to them, masqueraded); `docker kill` of node-1's moves node-3's traffic to
+ *   node-2's (gap measured and printed).
  *
  * @module
  */
@@ -71,6 +74,29 @@ services:
     replicas: 1
 `;
 
+const soloCompose = `services:
+  solo:
+    image: jaco-test/busybox:1
+    pull_policy: never
+    init: true
+    stop_grace_period: 1s
+    ports: ["9090:80"]
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 500ms
+      timeout: 2s
+      retries: 1
+`;
+
+const soloJaco = `deployment: solo
+acme: off
+services:
+  - name: solo
+    placement: hosts
+    hosts: [node-1, node-2]
+    replicas: 2
+`;
+
 /** Runs `jaco apply --detach` through `node`'s CLI. */
 async function apply(node: RigJacod, jaco: string, compose: string) {
   const dir = await Deno.makeTempDir({ dir: node.host.dir, prefix: "stack-" });
@@ -89,14 +115,18 @@ async function running(node: RigJacod, deployment: string, count: number): Promi
   return replicas.length === count && replicas.every((r) => r.state === "running");
 }
 
-/** Container ids and hostnames of `web` on `host`. */
-async function webContainers(host: RigHost): Promise<{ id: string; hostname: string }[]> {
+/** Container ids and hostnames of `web` (or `deployment`/`service`) on `host`. */
+async function webContainers(
+  host: RigHost,
+  deployment = "shop",
+  service = "web",
+): Promise<{ id: string; hostname: string }[]> {
   const { stdout } = await host.docker([
     "ps",
     "--filter",
-    "label=jaco.deployment=shop",
+    `label=jaco.deployment=${deployment}`,
     "--filter",
-    "label=jaco.service=web",
+    `label=jaco.service=${service}`,
     "--format",
     "{{.ID}}",
   ], { check: true });
@@ -145,6 +175,54 @@ async function setFlag(host: RigHost, healthy: boolean): Promise<void> {
     "-c",
     healthy ? "touch /flag/healthy" : "rm -f /flag/healthy",
   ], { check: true });
+}
+
+/**
+ * Probes `url` from `from` every 50 ms for 25 s, runs `kill` once answers flow, and measures the
+ * gap from the kill to the last failed request; asserts that requests keep succeeding after it.
+ * Returns the bodies (container hostnames) served after the gap.
+ */
+async function killDuringProbe(
+  rig: Rig,
+  from: RigHost,
+  url: string,
+  kill: () => Promise<unknown>,
+  label: string,
+): Promise<Set<string>> {
+  const probeLog = `${from.dir}/log/http-probe-${label}.log`;
+  const probe = from.spawn([
+    Deno.execPath(),
+    "run",
+    "-A",
+    `${root}tests/_rig_http_probe.ts`,
+    "probe",
+    url,
+    "25000",
+    "50",
+  ], { logPath: probeLog });
+  const lines = async () =>
+    (await Deno.readTextFile(probeLog).catch(() => "")).split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { t: number; ok: boolean; body?: string });
+  await rig.waitFor(async () => (await lines()).filter((l) => l.ok).length >= 10, {
+    what: `the ${label} probe getting answers`,
+    timeoutMs: 30_000,
+  });
+  const killedAt = Date.now();
+  await kill();
+  await probe.status;
+  const after = (await lines()).filter((line) => line.t >= killedAt);
+  const failures = after.filter((line) => !line.ok);
+  const lastFailure = failures.at(-1)?.t ?? killedAt;
+  const gapMs = lastFailure - killedAt;
+  console.log(
+    `ports (${label} replica killed): ${failures.length}/${after.length} probes failed; ` +
+      `gap ${gapMs} ms from the kill to the last failed request`,
+  );
+  const settled = after.filter((line) => line.t > lastFailure);
+  assert.ok(settled.length >= 20, `requests served after the gap: ${settled.length}`);
+  assert.ok(gapMs < 15_000, `gap ${gapMs} ms`);
+  return new Set(settled.map((line) => line.body ?? ""));
 }
 
 Deno.test({
@@ -199,43 +277,41 @@ Deno.test({
     assert.ok(doubled, "spread put two replicas on one host");
     const prober = rig.hosts.find((host) => host !== doubled)!;
     const [victim, survivor] = await webContainers(doubled);
-    const probeLog = `${prober.dir}/log/http-probe.log`;
-    const probe = prober.spawn([
-      Deno.execPath(),
-      "run",
-      "-A",
-      `${root}tests/_rig_http_probe.ts`,
-      "probe",
+    const servedLocal = await killDuringProbe(
+      rig,
+      prober,
       `http://${doubled.address}:8080/cgi-bin/whoami`,
-      "25000",
-      "50",
-    ], { logPath: probeLog });
-    const lines = async () =>
-      (await Deno.readTextFile(probeLog).catch(() => "")).split("\n")
-        .filter((line) => line.startsWith("{"))
-        .map((line) => JSON.parse(line) as { t: number; ok: boolean; body?: string });
-    await rig.waitFor(async () => (await lines()).filter((l) => l.ok).length >= 10, {
-      what: "the probe getting answers",
-      timeoutMs: 30_000,
+      () => doubled.docker(["kill", victim.id], { check: true }),
+      "local",
+    );
+    assert.ok(servedLocal.has(survivor.hostname), "the surviving local replica serves");
+
+    // Cross-host (over the mesh): node-3 has no `solo` replica, so its 9090 forwards to the
+    // replicas on node-1 and node-2 (masqueraded); killing node-1's moves traffic to node-2's.
+    const [host1, host2, host3] = rig.hosts;
+    const soloApplied = await apply(node1, soloJaco, soloCompose);
+    assert.equal(soloApplied.code, 0, soloApplied.stderr);
+    await rig.waitFor(() => running(node1, "solo", 2), {
+      what: "solo on node-1 and node-2",
+      timeoutMs: 60_000,
     });
-    const killedAt = Date.now();
-    await doubled.docker(["kill", victim.id], { check: true });
-    await probe.status;
-    const after = (await lines()).filter((line) => line.t >= killedAt);
-    const failures = after.filter((line) => !line.ok);
-    const lastFailure = failures.at(-1)?.t ?? killedAt;
-    const gapMs = lastFailure - killedAt;
-    console.log(
-      `ports: after docker kill, ${failures.length}/${after.length} probes failed; ` +
-        `gap ${gapMs} ms from the kill to the last failed request`,
+    const [solo1] = await webContainers(host1, "solo", "solo");
+    const [solo2] = await webContainers(host2, "solo", "solo");
+    const remoteSeen = new Set<string>();
+    await rig.waitFor(async () => {
+      const result = await get(host1, host3.address, "/cgi-bin/whoami", 9090);
+      if (result.ok) remoteSeen.add(result.text);
+      return remoteSeen.size === 2;
+    }, { what: "node-3:9090 answering from both remote replicas", timeoutMs: 60_000 });
+    assert.deepEqual([...remoteSeen].sort(), [solo1.hostname, solo2.hostname].sort());
+    const remote = await killDuringProbe(
+      rig,
+      host1,
+      `http://${host3.address}:9090/cgi-bin/whoami`,
+      () => host1.docker(["kill", solo1.id], { check: true }),
+      "remote",
     );
-    const settled = after.filter((line) => line.t > lastFailure);
-    assert.ok(settled.length >= 20, `requests served after the gap: ${settled.length}`);
-    assert.ok(
-      settled.some((line) => line.body === survivor.hostname),
-      "the surviving replica serves",
-    );
-    assert.ok(gapMs < 15_000, `gap ${gapMs} ms`);
+    assert.ok(remote.has(solo2.hostname), "node-2's replica serves node-3's port");
 
     // Conflicts are refused at apply.
     const conflict = await apply(node1, otherJaco, otherCompose(8080));
@@ -261,14 +337,16 @@ Deno.test({
     assert.ok(served.ok && !served.text.includes("intruder"), `served: ${served.text}`);
 
     // No healthy replica anywhere: refuse with RST, keep the table.
-    for (const host of rig.hosts) await setFlag(host, false);
     const refusedAt = performance.now();
+    for (const host of rig.hosts) await setFlag(host, false);
     const refused = await rig.waitFor(async () => {
       const result = await get(prober, doubled.address, "/");
       return !result.ok && /refused/i.test(result.text) ? result : undefined;
     }, { what: "8080 refusing on the doubled host", timeoutMs: 30_000 });
     console.log(
-      `ports: refusing ${(performance.now() - refusedAt).toFixed(0)} ms after the flags went; ` +
+      `ports: refusing ${
+        (performance.now() - refusedAt).toFixed(0)
+      } ms after the flags began going; ` +
         `a refused request took ${refused.ms.toFixed(0)} ms`,
     );
     for (const host of rig.hosts) {
@@ -277,13 +355,17 @@ Deno.test({
       assert.ok(!result.ok, `${host.name} serves nothing: ${result.text}`);
       assert.match(result.text, /refused/i, `${host.name} refuses`);
       assert.ok(result.ms < 1_500, `${host.name} refused in ${result.ms.toFixed(0)} ms`);
-      const table = await host.exec(["nft", "list", "table", "ip", "jaco_nat"]);
-      assert.equal(table.code, 0, `jaco_nat still on ${host.name}`);
+      const idle = await host.exec(["nft", "-j", "list", "set", "ip", "jaco_nat", "idle_ports"]);
+      assert.equal(idle.code, 0, `jaco_nat still on ${host.name}: ${idle.stderr}`);
+      const elements = JSON.parse(idle.stdout).nftables.find((entry: { set?: unknown }) =>
+        entry.set
+      ).set.elem ?? [];
+      assert.ok(elements.includes(8080), `8080 in ${host.name}'s idle_ports: ${idle.stdout}`);
     }
 
     // Recovery.
-    for (const host of rig.hosts) await setFlag(host, true);
     const recoveredAt = performance.now();
+    for (const host of rig.hosts) await setFlag(host, true);
     for (const host of rig.hosts) {
       const from = host === prober ? doubled : prober;
       const answer = await rig.waitFor(async () => {
@@ -294,7 +376,7 @@ Deno.test({
     }
     console.log(
       `ports: serving again on every host ${(performance.now() - recoveredAt).toFixed(0)} ms ` +
-        "after the flags came back",
+        "after the flags began coming back",
     );
   },
 });
