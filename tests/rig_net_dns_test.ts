@@ -13,7 +13,8 @@
  *   tiny DNS server (`tests/_rig_dns_upstream.ts`) running in node-3's namespace; its log shows
  *   the query and the container gets its answer.
  * - `docker exec … rm /tmp/healthy` makes one replica's healthcheck fail: its IP leaves the
- *   answers within ~5 s of Docker marking it unhealthy (the times are measured and printed), and
+ *   answers within 5 s of the fault (measured and printed, with the time Docker took to mark it
+ *   unhealthy; ~0.5 s since Docker's health events poke the health watcher), and
  *   the container the runtime starts in its place joins the answers.
  *
  * Decisions: the probe sits on a host without an `api` replica because Docker's embedded resolver
@@ -168,7 +169,7 @@ async function nslookup(host: RigHost, container: string, name: string): Promise
 
 Deno.test({
   name: "rig net dns: service and replica names resolve cluster-wide in scope only, " +
-    "externals are forwarded, an unhealthy replica leaves the answers ~5 s after turning unhealthy",
+    "externals are forwarded, an unhealthy replica leaves the answers within 5 s",
   ignore: !support.ok,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -285,9 +286,9 @@ Deno.test({
         `failing (Docker marked it unhealthy after ${(unhealthyAt - failedAt).toFixed(0)} ms; ` +
         `${afterDockerMs.toFixed(0)} ms from there)`,
     );
-    // The spec's bar (ingress.md §3: "~5 s = health poll + debounce"): the 5 s running poll of the
-    // health watcher (scheduling.md §8), plus the raft commit and this probe's own exec cadence.
-    assert.ok(afterDockerMs < 6_000, `left ${afterDockerMs.toFixed(0)} ms after unhealthy`);
+    // Docker's health_status event makes the health watcher poll at once (runtime), so the bar
+    // holds from the fault itself, not only from the 5 s running poll of scheduling.md §8.
+    assert.ok(leftMs < 5_000, `left ${leftMs.toFixed(0)} ms after the check began failing`);
 
     // The runtime replaces the unhealthy container; the replacement joins the answers.
     const backFrom = performance.now();
