@@ -13,6 +13,8 @@
  *   carries that /24, and the client container on node-1 fetches `http://api/cgi-bin/peer` **by
  *   its compose name** from the api container on node-2 — a CGI that answers that container's
  *   hostname and the `REMOTE_ADDR` it saw: the client container's own address (no SNAT);
+ * - a container of another deployment on node-1 cannot reach the api container on node-2 by IP
+ *   (isolation promise 1 holds across the mesh), while the mesh client can;
  * - jacod SIGKILLed and restarted on node-1 adopts the running wireguard-go (`jaco0` and its key
  *   unchanged, still exactly one wireguard-go in the host) and the client still reaches `api`;
  *   a graceful stop of that jacod stops wireguard-go (`jaco0` disappears).
@@ -65,6 +67,24 @@ services:
     hosts: [node-2]
     replicas: 1
   - name: client
+    placement: hosts
+    hosts: [node-1]
+    replicas: 1
+`;
+
+const otherCompose = `services:
+  probe:
+    image: jaco-test/busybox:1
+    pull_policy: never
+    init: true
+    stop_grace_period: 1s
+    command: ["sh", "-c", "while true; do sleep 3600; done"]
+`;
+
+const otherJaco = `deployment: other
+acme: off
+services:
+  - name: probe
     placement: hosts
     hosts: [node-1]
     replicas: 1
@@ -307,6 +327,44 @@ Deno.test({
         `node-2 bridge -> node-1 route ${routeLagMs} ms; ping rtt over jaco0 ` +
         `${mean(rtts.mesh).toFixed(3)} ms vs direct ${mean(rtts.direct).toFixed(3)} ms`,
     );
+
+    // Promise 1 across hosts: another deployment's container on node-1 has a route to the api
+    // container on node-2 over the mesh, yet cannot reach it; the mesh client still can by IP.
+    const otherDir = await Deno.makeTempDir({ dir: one.dir, prefix: "stack-" });
+    await Deno.writeTextFile(`${otherDir}/jaco.yaml`, otherJaco);
+    await Deno.writeTextFile(`${otherDir}/compose.yml`, otherCompose);
+    await nodes[0].jaco(
+      ["apply", "--detach", "--jaco", `${otherDir}/jaco.yaml`, "-f", `${otherDir}/compose.yml`],
+      { check: true },
+    );
+    const probe = await rig.waitFor(async () => {
+      const { stdout } = await one.docker(
+        ["ps", "-q", "--filter", "label=jaco.deployment=other"],
+        { check: true },
+      );
+      return stdout.trim() || undefined;
+    }, { what: "other's probe on node-1", timeoutMs: 90_000 });
+    const probeSubnet = (JSON.parse(
+      (await one.docker(["network", "inspect", "jaco_other__default"], { check: true })).stdout,
+    )[0].IPAM.Config[0].Subnet) as string;
+    await rig.waitFor(async () => (await jaco0Routes(two)).some((r) => r.dst === probeSubnet), {
+      what: `node-2 routes other's ${probeSubnet} back over jaco0 (the path exists)`,
+      timeoutMs: 40_000,
+    });
+    const apiIp = (await two.docker([
+      "inspect",
+      "-f",
+      '{{(index .NetworkSettings.Networks "jaco_mesh__default").IPAddress}}',
+      api,
+    ], { check: true })).stdout.trim();
+    const byIp = (container: string) =>
+      one.docker(
+        ["exec", container, "timeout", "3", "wget", "-qO-", `http://${apiIp}/cgi-bin/peer`],
+        { timeoutMs: 15_000 },
+      );
+    assert.equal((await byIp(client)).code, 0, "the mesh client reaches the api by IP");
+    const denied = await byIp(probe);
+    assert.notEqual(denied.code, 0, `other's probe must not reach ${apiIp}: ${denied.stdout}`);
 
     // SIGKILL + restart of jacod on node-1: wireguard-go and jaco0 are adopted, not duplicated.
     const before = await wireguardGoPids(one);
