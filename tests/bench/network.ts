@@ -12,7 +12,9 @@
  *    wireguard-go is CPU-bound on this machine (see the multi-host note): reported as measured,
  *    no goal asserted.
  * 2. DNS query latency: `--queries` (default 2000) sequential UDP A queries for `srv` from node-2's
- *    host namespace to node-2's responder (its gateway `:53`), p50/p99/max.
+ *    host namespace to node-2's responder (its gateway `:53`), p50/p99/max; and the same through
+ *    the chain a container uses (from the `cli` container's network namespace to Docker's
+ *    embedded resolver `127.0.0.11`, which forwards to the responder).
  * 3. Published port vs direct: a Deno load generator (tests/_rig_http_probe.ts `load`,
  *    `--concurrency` workers, default 4, for `--seconds`, default 5, a new TCP connection per
  *    request as busybox httpd closes them) in node-1's host namespace asks `srv` through the
@@ -138,13 +140,21 @@ async function timed(run: () => Promise<{ code: number; stderr: string }>): Prom
   return (performance.now() - started) / 1000;
 }
 
-/** A Deno helper script run inside `host`; its last stdout line as JSON. */
+/** A Deno helper script run inside `host` (after `prefix`, e.g. nsenter); its last stdout line. */
 async function deno(
   host: RigHost,
   script: string,
   args: string[],
+  prefix: string[] = [],
 ): Promise<Record<string, number>> {
-  const result = await host.exec([Deno.execPath(), "run", "-A", `${root}${script}`, ...args], {
+  const result = await host.exec([
+    ...prefix,
+    Deno.execPath(),
+    "run",
+    "-A",
+    `${root}${script}`,
+    ...args,
+  ], {
     timeoutMs: 300_000,
     check: true,
   });
@@ -287,6 +297,19 @@ export async function run(args: string[]): Promise<void> {
     if (JSON.stringify(answered) !== JSON.stringify([srvIp])) {
       throw new Error(`srv resolved to ${answered}, not ${srvIp}`);
     }
+    // The whole chain a container sees: Docker's embedded resolver (127.0.0.11 in the `cli`
+    // container's network namespace) forwarding to the same responder.
+    const { stdout: cliPid } = await node2.docker(["inspect", "-f", "{{.State.Pid}}", cli], {
+      check: true,
+    });
+    const chain = await deno(node2, "tests/bench/_network_dns_client.ts", [
+      "127.0.0.11",
+      "srv",
+      String(queries),
+    ], ["nsenter", "-t", cliPid.trim(), "-n"]);
+    figure("dns_chain_queries_answered", chain.answered, "queries");
+    figure("dns_chain_p50", chain.p50_ms, "ms");
+    figure("dns_chain_p99", chain.p99_ms, "ms");
 
     // 3. Published port vs direct, from node-1's own namespace, alternating.
     const published: number[] = [];
