@@ -3,9 +3,9 @@
  * (networking.md §5): node-1 and node-2 are healthy; node-3's jacod runs with a broken `nft`
  * first on its PATH (a script that fails, as a missing or broken nftables would).
  *
- * - node-3 becomes `isolation_unavailable` (reason names nft), the audit log records it, and it
- *   gets no replica of the two global deployments applied afterwards: neither a replica record
- *   nor a container.
+ * - node-3 joins as `joining` and becomes `isolation_unavailable` (never `ready`), the audit log
+ *   records it, and it gets no replica of the two global deployments applied afterwards:
+ *   neither a replica record nor a container.
  * - Deployments `alpha` and `beta` (services `web` = httpd serving its deployment's name, and
  *   `probe` = a client), both global on node-1 and node-2: each probe reaches its own `web` by
  *   IP and by name; a probe never reaches the other deployment's `web`, by IP (same host, the

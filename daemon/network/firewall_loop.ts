@@ -22,16 +22,22 @@
  *    with reason `isolation_ready`.
  *
  * Decisions where the spec is silent:
- * - Where it runs: only on a host whose Docker socket exists (the same rule as the runtime agent
- *   and the published-ports loop, `dockerSocketPath()`): that is where containers run and where
- *   isolation means something. A daemon without Docker (the loopback test clusters, which run
- *   several jacods in this machine's root network namespace) never touches netfilter and never
- *   writes its status, so such clusters keep scheduling exactly as before.
- * - Ready gate: joins keep pre-marking the node `ready` (cluster.md; every non-Docker cluster
- *   relies on it). On a container host the first tick is the authority: it fails the node
- *   closed (`nft` missing or broken, first apply or self-test failing) or confirms it, and a
- *   node that is not `ready` (joining, or `isolation_unavailable` left by an earlier run) only
- *   becomes `ready` through a clean self-test. The scheduler places only on `ready` nodes
+ * - Where it runs: netfilter is touched only on a host whose Docker socket exists (the same
+ *   rule as the runtime agent and the published-ports loop, `dockerSocketPath()`): that is where
+ *   containers run and where isolation means something. A daemon without Docker (the loopback
+ *   test clusters, which run several jacods in this machine's root network namespace) never
+ *   touches netfilter; its only write is the ready gate below.
+ * - Ready gate (cluster.md gap "joining is effectively skipped"): a join leaves the node
+ *   `joining` (daemon/node/node_join.ts no longer marks it `ready`), so the scheduler places
+ *   nothing on it yet. On a container host the first tick is the authority: a clean self-test
+ *   makes it `ready` (`isolation_ready`); `nft` missing or broken, or the first apply or
+ *   self-test failing, makes it `isolation_unavailable` — it never was placement-eligible in
+ *   between. A host without a container runtime has nothing to isolate and runs no replicas;
+ *   its joiner is made `ready` (`no_container_runtime`) once a leader is known, so loopback
+ *   clusters schedule as before. The bootstrap node starts `ready` (ClusterInit, no deployments
+ *   exist yet) and its first tick confirms or demotes it. A node not `ready` for isolation
+ *   reasons (`isolation_unavailable`, also one left by an earlier run) only becomes `ready`
+ *   through a clean self-test. The scheduler places only on `ready` nodes
  *   (scheduler/cluster_facts.ts) and the runtime refuses to create containers while its own
  *   status is `isolation_unavailable` (daemon/agent/start_pipeline.ts).
  * - `nft` availability is re-checked every tick, so installing it recovers the node without a
@@ -74,6 +80,9 @@ export type FirewallContext =
   & { config: Pick<MemberContext["config"], "ipamPool">; raft: { status(): { leader: string } } };
 
 const maxSummary = 1000;
+
+/** Reason of a joiner made `ready` without a container runtime (nothing to isolate). */
+export const noRuntimeReason = "no_container_runtime";
 
 /** Reason of a node whose `nft` is unusable. */
 export const nftMissingReason =
@@ -184,17 +193,21 @@ export function startFirewallLoop(
   };
 
   const tick = async (): Promise<void> => {
-    if (!await enabled()) {
-      if (!idleLogged) {
-        context.log.info("firewall loop idle: no Docker runtime on this host", {
-          docker_socket: dockerSocketPath(),
-        });
-      }
+    const docker = await enabled();
+    if (!docker && !idleLogged) {
+      context.log.info("firewall loop idle: no Docker runtime on this host", {
+        docker_socket: dockerSocketPath(),
+      });
       idleLogged = true;
-      return;
     }
     if (context.raft.status().leader === "") {
       context.log.debug("firewall tick skipped: no raft leader");
+      return;
+    }
+    if (!docker) {
+      if (self()?.status === NodeStatus.NODE_STATUS_JOINING) {
+        await setStatus(NodeStatus.NODE_STATUS_READY, noRuntimeReason);
+      }
       return;
     }
     if (!await backend.available()) return await failClosed(nftMissingReason);

@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { MemoryFirewall } from "../../net/nft_apply.ts";
 import { AuditEventType, NodeStatus } from "../../proto/mod.ts";
 import { NetKit, until } from "./_kit_test.ts";
-import { type FirewallLoopOptions, nftMissingReason, startFirewallLoop } from "./firewall_loop.ts";
+import {
+  type FirewallLoopOptions,
+  nftMissingReason,
+  noRuntimeReason,
+  startFirewallLoop,
+} from "./firewall_loop.ts";
 
 interface Harness {
   kit: NetKit;
@@ -202,8 +207,26 @@ Deno.test("firewall loop: a joining node becomes ready through its first clean s
   }
 });
 
-Deno.test("firewall loop: no leader skips the tick; without Docker the loop never touches the host nor the status", async () => {
+class TouchedFirewall extends MemoryFirewall {
+  calls = 0;
+  override available() {
+    this.calls++;
+    return super.available();
+  }
+  override list() {
+    this.calls++;
+    return super.list();
+  }
+  override exempt() {
+    this.calls++;
+    return super.exempt();
+  }
+}
+
+Deno.test("firewall loop: no leader skips the tick; without Docker the host is never touched and a joiner is made ready (no_container_runtime)", async () => {
+  const idleFw = new TouchedFirewall();
   const idle = await harness({
+    backend: idleFw,
     enabled: () => Promise.resolve(false),
     status: NodeStatus.NODE_STATUS_JOINING,
     tickMs: 20,
@@ -213,13 +236,24 @@ Deno.test("firewall loop: no leader skips the tick; without Docker the loop neve
   const leaderless = await harness({ backend: fw, tickMs: 20, leader: "" });
   try {
     await until(
-      "the idle log",
-      () => idle.kit.logs.some((l) => l.startsWith("info firewall loop idle")),
+      "the joiner ready",
+      () => status(idle.kit)?.status === NodeStatus.NODE_STATUS_READY,
     );
+    assert.equal(status(idle.kit)?.statusDetails.reason, noRuntimeReason);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.deepEqual(idle.fw.applied, []);
-    assert.equal(status(idle.kit)?.status, NodeStatus.NODE_STATUS_JOINING);
+    assert.equal(idleFw.calls, 0, "netfilter never touched without Docker");
     assert.equal(idle.kit.logs.filter((l) => l.startsWith("info firewall loop idle")).length, 1);
+    await idle.kit.apply({
+      $case: "nodeStatusUpdate",
+      value: { hostname: "n1", status: NodeStatus.NODE_STATUS_ISOLATION_UNAVAILABLE } as never,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(
+      status(idle.kit)?.status,
+      NodeStatus.NODE_STATUS_ISOLATION_UNAVAILABLE,
+      "only a joiner is promoted without a runtime",
+    );
+
     assert.equal(status(leaderless.kit)?.status, NodeStatus.NODE_STATUS_READY);
     leaderless.leader.value = "n1";
     await until(

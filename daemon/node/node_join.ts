@@ -3,12 +3,15 @@
  * token in the body is the credential. Checks run in the spec's order, each failing fast; then
  * the CSR is signed for exactly the joiner's name, the joiner enters raft as a learner (never
  * a voter: a voter whose transport is not live yet could cost a small cluster its quorum), and
- * one batch consumes the token and adds the node as `ready`.
+ * one batch consumes the token and adds the node as `joining`.
  *
  * Decisions where the spec is silent or the reference differs:
  * - A hostname that already names a member is `node_already_member` (AlreadyExists) before the
  *   token is consumed, so the operator can retry elsewhere with the same token (gap fix).
  * - The batch carries the node's server certificate fingerprint, so `Node` records it.
+ * - No `NodeStatusUpdate{ready}` in the batch (gap fix, cluster.md "joining is effectively
+ *   skipped"): the joiner's own firewall loop makes it `ready` after its first clean isolation
+ *   self-test, or at once where no container runtime runs (daemon/network/firewall_loop.ts).
  *
  * @module
  */
@@ -19,8 +22,6 @@ import {
   NodeJoin,
   type NodeJoinRequest,
   NodeJoinResponse,
-  NodeStatus,
-  NodeStatusUpdate,
 } from "../../proto/mod.ts";
 import { JacoError } from "../../proto/errors.ts";
 import type { StateView } from "../../state/mod.ts";
@@ -169,13 +170,6 @@ export async function nodeJoin(
             serverCertFingerprint: await certificateFingerprint(certPem),
             wireguardPubkey: request.wireguardPubkey,
             grpcAddress: request.grpcAddress,
-          }),
-        }),
-        child({
-          $case: "nodeStatusUpdate",
-          value: NodeStatusUpdate.fromPartial({
-            hostname: request.name,
-            status: NodeStatus.NODE_STATUS_READY,
           }),
         }),
       ],

@@ -100,7 +100,7 @@ Deno.test("issueJoinToken() stores only the hash with a 24 h expiry and returns 
   assert.deepEqual(setup.identities, ["local"]);
 });
 
-Deno.test("nodeJoin() signs the CSR, adds a learner and writes one batch with the node READY", async () => {
+Deno.test("nodeJoin() signs the CSR, adds a learner and writes one batch with the node JOINING (its firewall loop makes it ready)", async () => {
   const setup = await leaderState();
   const { token } = await issueJoinToken({
     view: setup.state.view(),
@@ -119,7 +119,7 @@ Deno.test("nodeJoin() signs the CSR, adds a learner and writes one batch with th
     await verifyIssuedBy(decoder.decode(response.signedCert), setup.material.ca.certPem),
   );
   const joined = setup.state.view().node("node-2");
-  assert.equal(joined?.status, NodeStatus.NODE_STATUS_READY);
+  assert.equal(joined?.status, NodeStatus.NODE_STATUS_JOINING);
   assert.equal(joined?.grpcAddress, "10.0.0.2:7000");
   assert.ok(setup.state.view().joinTokens()[0].consumedAt);
   assert.match(setup.identities[1], /^join_token:[0-9a-f]{8}$/);
