@@ -8,6 +8,10 @@
  * - Availability is "`nft --version` runs" (the binary on PATH and executable); the kernel side
  *   (nf_tables, `CAP_NET_ADMIN`) shows as an apply failure, which the loop treats the same way.
  * - The ruleset file is written to a fresh private temp dir (0700) as 0600 and always removed.
+ * - Drift is noticed at once, not only on the loop's 30 s tick: {@link NftFirewall.watch} runs
+ *   `nft monitor` for the life of the loop and reports every nf_tables generation change (a
+ *   `nft flush table` prints nothing else, so every `# new generation` line counts — also
+ *   dockerd's iptables-nft edits, which can bury the exemptions).
  * - iptables is `iptables` on PATH (iptables-nft on the rig and on current distributions, so its
  *   rules live in nf_tables next to dockerd's). An exemption step failing (no iptables, no
  *   `DOCKER-USER` chain because dockerd is not running) is reported to the caller, which audits it;
@@ -39,6 +43,11 @@ export interface FirewallBackend {
   apply(ruleset: string): Promise<void>;
   /** Puts the §5.1 exemptions on top of their chains; returns the failed steps. */
   exempt(pool: string): Promise<ExemptionFailure[]>;
+  /**
+   * Calls `onChange` after each change of the host's nf_tables ruleset until `signal` aborts;
+   * resolves when watching ended (aborted, or the watcher exited and may be started again).
+   */
+  watch?(onChange: () => void, signal: AbortSignal): Promise<void>;
 }
 
 /** The real backend: `nft` and `iptables` on PATH. */
@@ -109,7 +118,46 @@ export class NftFirewall implements FirewallBackend {
     }
     return failures;
   }
+
+  /** @inheritdoc */
+  async watch(onChange: () => void, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command("nft", {
+        args: ["monitor"],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+    } catch {
+      return;
+    }
+    const kill = () => {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // Already exited.
+      }
+    };
+    signal.addEventListener("abort", kill, { once: true });
+    try {
+      let rest = "";
+      for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+        const lines = (rest + chunk).split("\n");
+        rest = lines.pop() ?? "";
+        if (lines.some((line) => generationLine.test(line))) onChange();
+      }
+    } finally {
+      signal.removeEventListener("abort", kill);
+      kill();
+      await child.status;
+    }
+  }
 }
+
+/** Lines of `nft monitor` that mark a committed ruleset change. */
+const generationLine = /^# new generation \d+/;
 
 /** In-memory backend: keeps the last applied ruleset's model; `fail*` inject faults. */
 export class MemoryFirewall implements FirewallBackend {
@@ -139,12 +187,33 @@ export class MemoryFirewall implements FirewallBackend {
     }
     this.applied.push(ruleset);
     this.document = listingOf(parseRendered(ruleset));
+    for (const watcher of this.#watchers) watcher();
     return Promise.resolve();
   }
 
   /** @inheritdoc */
   exempt(): Promise<ExemptionFailure[]> {
     return Promise.resolve([]);
+  }
+
+  readonly #watchers = new Set<() => void>();
+
+  /** @inheritdoc */
+  watch(onChange: () => void, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    this.#watchers.add(onChange);
+    return new Promise((resolve) => {
+      signal.addEventListener("abort", () => {
+        this.#watchers.delete(onChange);
+        resolve();
+      }, { once: true });
+    });
+  }
+
+  /** Changes {@link document} as an operator would by hand, and tells the watchers. */
+  tamper(change: (document: { nftables: Record<string, unknown>[] }) => void): void {
+    change(this.document as { nftables: Record<string, unknown>[] });
+    for (const watcher of this.#watchers) watcher();
   }
 }
 

@@ -4,7 +4,9 @@
  * of their iptables chains, and drives this node's isolation status — the ready gate of a node
  * that runs containers.
  *
- * Tick (immediately, every 30 s, and 200 ms after the last Subnet / Node / ReplicaObserved change):
+ * Tick (immediately, every 30 s, and 200 ms after the last Subnet / Node / ReplicaObserved change
+ * or nf_tables ruleset change — `nft monitor`, see net/nft_apply.ts — so a hand-deleted rule or a
+ * flushed table is repaired in well under a second, not on the next 30 s tick):
  * 1. skipped (DEBUG) while no raft leader is known — status and audit writes need one;
  * 2. `nft` unusable → fail closed: own status `isolation_unavailable` (reason names `nft`);
  * 3. §5.1 exemptions; a failed step is audited (`isolation_ruleset_reconciled`
@@ -113,6 +115,7 @@ export function startFirewallLoop(
   let running: Promise<void> | undefined;
   let again = false;
   let debounce: ReturnType<typeof setTimeout> | undefined;
+  let watching: Promise<void> | undefined;
 
   const self = (): Node | undefined => context.state.view().node(context.nodeName);
 
@@ -210,6 +213,7 @@ export function startFirewallLoop(
       }
       return;
     }
+    startWatching();
     if (!await backend.available()) return await failClosed(nftMissingReason);
     await exempt();
     let items: string[];
@@ -234,6 +238,15 @@ export function startFirewallLoop(
     context.log.info("firewall ruleset reconciled", { summary });
     await audit({ action: "applied", summary });
     await markReady();
+  };
+
+  const startWatching = (): void => {
+    if (watching || !backend.watch || signal.aborted) return;
+    watching = backend.watch(() => {
+      // A degraded node waits for the safety tick: a failing apply must not loop on its own
+      // ruleset events.
+      if (lastError === "") schedule();
+    }, signal).catch(() => undefined).finally(() => watching = undefined);
   };
 
   const trigger = (): void => {
@@ -280,6 +293,7 @@ export function startFirewallLoop(
       for (const subscription of subscriptions) subscription.close();
       await Promise.allSettled(consumers);
       await running;
+      await watching;
     },
   };
 }

@@ -133,6 +133,37 @@ Deno.test("firewall loop: a hand-deleted rule and a flushed table are drift and 
   }
 });
 
+Deno.test("firewall loop: a ruleset change reported by the watcher is repaired at once (no 30 s wait); a degraded node ignores it", async () => {
+  const h = await harness();
+  try {
+    await allocate(h.kit, "web", "n1", 0);
+    await until("the scope applied", () => h.fw.applied.at(-1)?.includes("dep_net_web") ?? false);
+    const applies = h.fw.applied.length;
+    h.fw.tamper((doc) => {
+      doc.nftables = doc.nftables.filter((entry) => !("rule" in entry));
+    });
+    await until("the flush repaired", () => h.fw.applied.length === applies + 1);
+    assert.ok(audits(h.kit, reconciled).some((p) => p.summary?.includes("missing:rule:forward:")));
+
+    h.fw.failApply = "nft: Operation not permitted";
+    h.fw.tamper((doc) => {
+      doc.nftables = doc.nftables.filter((entry) => !("rule" in entry));
+    });
+    await until(
+      "unavailable",
+      () => status(h.kit)?.status === NodeStatus.NODE_STATUS_ISOLATION_UNAVAILABLE,
+    );
+    const failedLogs = () => h.kit.logs.filter((l) => l.includes("drift detected")).length;
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the status event's own tick
+    const before = failedLogs();
+    h.fw.tamper(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(failedLogs(), before, "no retry on ruleset events while degraded");
+  } finally {
+    await h.stop();
+  }
+});
+
 Deno.test("firewall loop: nft missing fails closed (isolation_unavailable, audited), nft back recovers to ready", async () => {
   const fw = new MemoryFirewall();
   fw.nftPresent = false;
