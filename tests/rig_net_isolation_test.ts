@@ -3,6 +3,8 @@
  * (networking.md §5): node-1 and node-2 are healthy; node-3's jacod runs with a broken `nft`
  * first on its PATH (a script that fails, as a missing or broken nftables would).
  *
+ * - Ready gate: a joiner is `ready` only after its firewall loop's first clean self-test (the
+ *   time from `node join` returning to `ready` is printed).
  * - node-3 joins as `joining` and becomes `isolation_unavailable` (never `ready`), the audit log
  *   records it, and it gets no replica of the two global deployments applied afterwards:
  *   neither a replica record nor a container.
@@ -14,7 +16,8 @@
  *   `web.beta` is out of scope). Across hosts (the WireGuard mesh) the same: alpha's probe on
  *   node-1 reaches alpha's web on node-2 and never beta's, both ways.
  * - Drift repair: the pool-drop rule deleted by hand (`nft delete rule inet jaco forward handle
- *   N`) is back within 30 s (the measured time is printed) and `jaco audit` records the
+ *   N`) is back within 30 s (the loop watches `nft monitor`, so in well under a second; the
+ *   measured time is printed) and `jaco audit` records the
  *   `isolation_ruleset_reconciled` `{action: applied}` with the missing rule in its summary; while
  *   it is gone, alpha does reach beta (so the rule is what isolates). `nft flush table inet jaco`
  *   is repaired the same way.
@@ -198,6 +201,16 @@ Deno.test({
     await n3.start();
     await n1.jaco(["cluster", "init", "--no-systemd-enable"], { check: true });
     await n2.join(n1);
+    const joinedAt = performance.now();
+    await rig.waitFor(async () => {
+      const node = (await n1.status()).nodes.find((n) => n.hostname === "node-2");
+      return node?.status === "ready";
+    }, { what: "node-2 ready after its first self-test", timeoutMs: 30_000, intervalMs: 50 });
+    console.log(
+      `node-2 ready ${
+        ((performance.now() - joinedAt) / 1000).toFixed(2)
+      } s after its join returned`,
+    );
     await n3.join(n1);
 
     const status = await rig.waitFor(async () => {
