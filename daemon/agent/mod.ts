@@ -18,6 +18,7 @@
 import { defaultDockerSocket, dockerEngine } from "../../runtime/mod.ts";
 import { DockerBridges } from "../../net/mod.ts";
 import { LocalNetworks } from "../network/local_networks.ts";
+import { isolationGate } from "../network/isolation_gate.ts";
 import type { MemberContext, MemberLoop } from "../node/member_loops.ts";
 import { RuntimeAgent } from "./runtime_agent.ts";
 
@@ -54,6 +55,7 @@ export function startRuntimeAgent(context: MemberContext): MemberLoop {
       view: () => context.state.view(),
       ensureSubnet: context.ensureSubnet,
       bridges: new DockerBridges(dockerSocketPath(), context.log),
+      isolated: (cidr) => isolationGate(context.nodeName).wait(cidr),
     }),
   });
   agent.start();

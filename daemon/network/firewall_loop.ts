@@ -19,7 +19,9 @@
  *    `apply ruleset failed`, own status `isolation_unavailable` with the reason (the FSM audits
  *    `isolation_unavailable {hostname}`). Success → audit `isolation_ruleset_reconciled
  *    {action: applied, summary}` and log `firewall ruleset reconciled`;
- * 6. a clean self-test makes the node `ready` when it is not: from `isolation_unavailable`
+ * 6. a clean self-test publishes the verified CIDRs to this node's isolation gate (the runtime
+ *    starts a container on a /24 only once it is covered, see isolation_gate.ts) and makes the
+ *    node `ready` when it is not: from `isolation_unavailable`
  *    with reason `isolation_reload_recovered` and audit `{action: recovered}`, from `joining`
  *    with reason `isolation_ready`.
  *
@@ -60,6 +62,7 @@ import { AuditEventType, type Command, type Node, NodeStatus } from "../../proto
 import type { StoreName } from "../../state/mod.ts";
 import { dockerSocketPath } from "../agent/mod.ts";
 import type { MemberContext, MemberLoop } from "../node/member_loops.ts";
+import { type IsolationGate, isolationGate } from "./isolation_gate.ts";
 
 /** Identity of the loop's writes. */
 export const firewallIdentity = "system";
@@ -74,6 +77,8 @@ export interface FirewallLoopOptions {
   tickMs?: number;
   /** Debounce of state events (default 200 ms). */
   debounceMs?: number;
+  /** Where verified CIDRs are published (default: this node's {@link isolationGate}). */
+  gate?: IsolationGate;
 }
 
 /** What the loop uses of the member. */
@@ -107,6 +112,7 @@ export function startFirewallLoop(
 ): MemberLoop {
   const backend = options.backend ?? new NftFirewall();
   const enabled = options.enabled ?? dockerSocketExists;
+  const gate = options.gate ?? isolationGate(context.nodeName);
   const stop = new AbortController();
   const signal = AbortSignal.any([context.signal, stop.signal]);
   const exemptAudited = new Map<string, string>();
@@ -154,6 +160,7 @@ export function startFirewallLoop(
   };
 
   const failClosed = async (reason: string): Promise<void> => {
+    gate.publish([]);
     if (reason !== lastError) context.log.error("apply ruleset failed", { error: reason });
     lastError = reason;
     await setStatus(NodeStatus.NODE_STATUS_ISOLATION_UNAVAILABLE, reason);
@@ -190,9 +197,14 @@ export function startFirewallLoop(
     }
   };
 
-  const drift = async (): Promise<string[]> => {
-    const expected = expectedModel(context.state.view().subnets());
-    return diffModels(expected, parseListing(await backend.list()));
+  /** The drift items and the CIDRs of the model compared. */
+  const drift = async (): Promise<{ items: string[]; cidrs: string[] }> => {
+    const subnets = context.state.view().subnets();
+    const expected = expectedModel(subnets);
+    return {
+      items: diffModels(expected, parseListing(await backend.list())),
+      cidrs: subnets.map((subnet) => subnet.cidr).filter((cidr) => cidr !== ""),
+    };
   };
 
   const tick = async (): Promise<void> => {
@@ -216,22 +228,28 @@ export function startFirewallLoop(
     startWatching();
     if (!await backend.available()) return await failClosed(nftMissingReason);
     await exempt();
-    let items: string[];
+    let before: { items: string[]; cidrs: string[] };
     try {
-      items = await drift();
+      before = await drift();
     } catch (error) {
       context.log.warn("firewall list failed", { error: (error as Error).message });
       return;
     }
-    if (items.length === 0) return await markReady();
-    const summary = summaryOf(items);
+    if (before.items.length === 0) {
+      gate.publish(before.cidrs);
+      return await markReady();
+    }
+    const summary = summaryOf(before.items);
     context.log.info("firewall drift detected, applying ruleset", { summary });
     try {
       await backend.apply(renderRuleset(context.state.view().subnets()));
-      const left = await drift();
-      if (left.length > 0) {
-        throw new Error(`isolation_self_test_failed: ruleset still differs: ${summaryOf(left)}`);
+      const after = await drift();
+      if (after.items.length > 0) {
+        throw new Error(
+          `isolation_self_test_failed: ruleset still differs: ${summaryOf(after.items)}`,
+        );
       }
+      gate.publish(after.cidrs);
     } catch (error) {
       return await failClosed((error as Error).message);
     }

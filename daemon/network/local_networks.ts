@@ -9,6 +9,8 @@
  *   one RPC per network on every reconcile); a new one comes from the allocation's answer, never
  *   re-read from state (it may not have replicated yet).
  * - Networks are ensured one after another in attach order; the first error ends the step.
+ * - Each /24 must be covered by this host's verified isolation ruleset before the step ends
+ *   (`isolated`, fed by the firewall loop): no container runs unisolated on a fresh /24.
  *
  * @module
  */
@@ -26,6 +28,11 @@ export interface LocalNetworksDeps {
   ensureSubnet(key: SubnetKey): Promise<string>;
   /** Docker bridges of this host. */
   bridges: Pick<BridgeDriver, "ensure">;
+  /**
+   * Resolves once this host's isolation ruleset covers `cidr` (daemon/network/isolation_gate.ts);
+   * absent = no gate.
+   */
+  isolated?(cidr: string): Promise<void>;
 }
 
 /** What one replica needs networked. */
@@ -59,6 +66,7 @@ export class LocalNetworks {
       const cidr = this.#deps.view().subnet(key.deployment, network, key.host)?.cidr ??
         await this.#deps.ensureSubnet(key);
       await this.#deps.bridges.ensure({ ...key, clusterId: input.clusterId, cidr });
+      await this.#deps.isolated?.(cidr);
       gateways.push(gatewayOf(cidr));
     }
     return gateways;
