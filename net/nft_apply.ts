@@ -9,9 +9,10 @@
  *   (nf_tables, `CAP_NET_ADMIN`) shows as an apply failure, which the loop treats the same way.
  * - The ruleset file is written to a fresh private temp dir (0700) as 0600 and always removed.
  * - Drift is noticed at once, not only on the loop's 30 s tick: {@link NftFirewall.watch} runs
- *   `nft monitor` for the life of the loop and reports every nf_tables generation change (a
- *   `nft flush table` prints nothing else, so every `# new generation` line counts — also
- *   dockerd's iptables-nft edits, which can bury the exemptions).
+ *   `nft monitor` for the life of the loop and reports every nf_tables transaction (a
+ *   `nft flush table` prints nothing but its `# new generation` line, so an empty transaction
+ *   counts — as do dockerd's iptables-nft edits, which can bury the exemptions) except those
+ *   touching only the published-ports table `ip jaco_nat` ({@link MonitorBatch}).
  * - iptables is `iptables` on PATH (iptables-nft on the rig and on current distributions, so its
  *   rules live in nf_tables next to dockerd's). An exemption step failing (no iptables, no
  *   `DOCKER-USER` chain because dockerd is not running) is reported to the caller, which audits it;
@@ -142,11 +143,12 @@ export class NftFirewall implements FirewallBackend {
     };
     signal.addEventListener("abort", kill, { once: true });
     try {
+      const batch = new MonitorBatch();
       let rest = "";
       for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
         const lines = (rest + chunk).split("\n");
         rest = lines.pop() ?? "";
-        if (lines.some((line) => generationLine.test(line))) onChange();
+        if (lines.map((line) => batch.line(line)).includes(true)) onChange();
       }
     } finally {
       signal.removeEventListener("abort", kill);
@@ -158,6 +160,34 @@ export class NftFirewall implements FirewallBackend {
 
 /** Lines of `nft monitor` that mark a committed ruleset change. */
 const generationLine = /^# new generation \d+/;
+/** Event lines of the published-ports table, which the firewall never needs to look at. */
+const otherJacoTable = /^(add|delete|flush|replace|insert) \S+ ip jaco_nat\b/;
+
+/**
+ * Splits `nft monitor` output into transactions (ended by `# new generation`) and says which
+ * ones may concern the firewall: all but those touching only `table ip jaco_nat` (re-applied
+ * every 10 s by the published-ports loop). A transaction without event lines (e.g.
+ * `nft flush table`) counts.
+ */
+export class MonitorBatch {
+  #relevant = false;
+  #events = 0;
+
+  /** Feeds one line; true when it ends a transaction that may concern the firewall. */
+  line(line: string): boolean {
+    const text = line.trim();
+    if (text === "") return false;
+    if (generationLine.test(text)) {
+      const relevant = this.#relevant || this.#events === 0;
+      this.#relevant = false;
+      this.#events = 0;
+      return relevant;
+    }
+    this.#events++;
+    if (!otherJacoTable.test(text)) this.#relevant = true;
+    return false;
+  }
+}
 
 /** In-memory backend: keeps the last applied ruleset's model; `fail*` inject faults. */
 export class MemoryFirewall implements FirewallBackend {
