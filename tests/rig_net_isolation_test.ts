@@ -22,6 +22,8 @@
  *   it is gone, alpha does reach beta (so the rule is what isolates). `nft flush table inet jaco`
  *   is repaired the same way.
  * - `jaco delete beta` removes beta's set and accept rule on every healthy host.
+ * - Recovery: node-3 restarted without the broken nft becomes `ready` (audited `recovered`) and
+ *   then runs alpha's replicas, with alpha's scope in its own table.
  *
  * @module
  */
@@ -175,7 +177,7 @@ async function timeRepair(
 
 Deno.test({
   name:
-    "rig net isolation: deployments isolated by IP and name, drift repaired and audited, delete removes sets, a host with broken nft gets nothing",
+    "rig net isolation: deployments isolated by IP and name, drift repaired and audited, delete removes sets, a host with broken nft gets nothing until fixed and restarted",
   ignore: !support.ok,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -344,5 +346,26 @@ Deno.test({
     }
     const n3Status = (await n1.status()).nodes.find((node) => node.hostname === "node-3");
     assert.equal(n3Status?.status, "isolation_unavailable");
+
+    // Operator recovery (networking.md §5.3): nft fixed, daemon restarted → ready, audited
+    // `recovered`, and the global deployment arrives on node-3 with its scope in node-3's table.
+    await n3.stop();
+    const fixed = await RigJacod.create(h3);
+    await fixed.start();
+    await rig.waitFor(async () => {
+      const node = (await n1.status()).nodes.find((n) => n.hostname === "node-3");
+      return node?.status === "ready";
+    }, { what: "node-3 ready after the restart with a working nft", timeoutMs: 60_000 });
+    const recovered = (await audit(n1, "isolation_ruleset_reconciled"))
+      .filter((event) => event.payload?.action === "recovered");
+    assert.equal(recovered.length, 1, "one recovered audit");
+    await rig.waitFor(async () => {
+      const list = await replicas(n1, "alpha");
+      return list.length === 6 && list.every((r) => r.state === "running");
+    }, { what: "alpha's web+probe running on node-3 too", timeoutMs: 120_000 });
+    assert.ok((await setNames(h3)).includes("dep_net_alpha__default"));
+    const probe3 = await container(h3, "alpha", "probe");
+    const web3 = await container(h3, "alpha", "web");
+    assert.equal(await fetchFrom(h3, probe3.id, web3.ip), "alpha", "node-3 alpha reaches itself");
   },
 });
