@@ -57,7 +57,13 @@
  */
 import { NftFirewall } from "../../net/nft_apply.ts";
 import type { FirewallBackend } from "../../net/nft_apply.ts";
-import { diffModels, expectedModel, parseListing, renderRuleset } from "../../net/nft_ruleset.ts";
+import {
+  diffModels,
+  expectedModel,
+  parseListing,
+  renderRuleset,
+  type RulesetSubnet,
+} from "../../net/nft_ruleset.ts";
 import { AuditEventType, type Command, type Node, NodeStatus } from "../../proto/mod.ts";
 import type { StoreName } from "../../state/mod.ts";
 import { dockerSocketPath } from "../agent/mod.ts";
@@ -197,15 +203,9 @@ export function startFirewallLoop(
     }
   };
 
-  /** The drift items and the CIDRs of the model compared. */
-  const drift = async (): Promise<{ items: string[]; cidrs: string[] }> => {
-    const subnets = context.state.view().subnets();
-    const expected = expectedModel(subnets);
-    return {
-      items: diffModels(expected, parseListing(await backend.list())),
-      cidrs: subnets.map((subnet) => subnet.cidr).filter((cidr) => cidr !== ""),
-    };
-  };
+  /** The drift of the live table from `subnets` (one snapshot per tick, see the tick). */
+  const drift = async (subnets: readonly RulesetSubnet[]): Promise<string[]> =>
+    diffModels(expectedModel(subnets), parseListing(await backend.list()));
 
   const tick = async (): Promise<void> => {
     const docker = await enabled();
@@ -228,28 +228,30 @@ export function startFirewallLoop(
     startWatching();
     if (!await backend.available()) return await failClosed(nftMissingReason);
     await exempt();
-    let before: { items: string[]; cidrs: string[] };
+    // One snapshot for the diff, the render and the self-test: a subnet committed meanwhile
+    // must not fail the self-test (its event schedules the next tick).
+    const subnets = context.state.view().subnets();
+    const cidrs = subnets.map((subnet) => subnet.cidr).filter((cidr) => cidr !== "");
+    let items: string[];
     try {
-      before = await drift();
+      items = await drift(subnets);
     } catch (error) {
       context.log.warn("firewall list failed", { error: (error as Error).message });
       return;
     }
-    if (before.items.length === 0) {
-      gate.publish(before.cidrs);
+    if (items.length === 0) {
+      gate.publish(cidrs);
       return await markReady();
     }
-    const summary = summaryOf(before.items);
+    const summary = summaryOf(items);
     context.log.info("firewall drift detected, applying ruleset", { summary });
     try {
-      await backend.apply(renderRuleset(context.state.view().subnets()));
-      const after = await drift();
-      if (after.items.length > 0) {
-        throw new Error(
-          `isolation_self_test_failed: ruleset still differs: ${summaryOf(after.items)}`,
-        );
+      await backend.apply(renderRuleset(subnets));
+      const left = await drift(subnets);
+      if (left.length > 0) {
+        throw new Error(`isolation_self_test_failed: ruleset still differs: ${summaryOf(left)}`);
       }
-      gate.publish(after.cidrs);
+      gate.publish(cidrs);
     } catch (error) {
       return await failClosed((error as Error).message);
     }

@@ -228,6 +228,34 @@ Deno.test("firewall loop: an apply that does not stick fails the self-test", asy
   }
 });
 
+Deno.test("firewall loop: a subnet committed while the ruleset is applied does not fail the self-test; the next tick adds it", async () => {
+  const fw = new MemoryFirewall();
+  const apply = fw.apply.bind(fw);
+  const ref: { kit?: NetKit } = {};
+  let raced = false;
+  fw.apply = async (ruleset) => {
+    await apply(ruleset);
+    if (ref.kit && !raced) {
+      raced = true;
+      await allocate(ref.kit, "late", "n1", 9);
+    }
+  };
+  const h = await harness({ backend: fw });
+  ref.kit = h.kit;
+  try {
+    await allocate(h.kit, "web", "n1", 0);
+    await until(
+      "the late subnet applied",
+      () => h.fw.applied.at(-1)?.includes("10.244.9.0/24") ?? false,
+    );
+    assert.ok(raced);
+    assert.equal(status(h.kit)?.status, NodeStatus.NODE_STATUS_READY);
+    assert.deepEqual(audits(h.kit, unavailable), []);
+  } finally {
+    await h.stop();
+  }
+});
+
 Deno.test("firewall loop: a joining node becomes ready through its first clean self-test", async () => {
   const h = await harness({ status: NodeStatus.NODE_STATUS_JOINING });
   try {
