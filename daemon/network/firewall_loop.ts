@@ -55,15 +55,15 @@
  *
  * @module
  */
-import { NftFirewall } from "../../net/nft_apply.ts";
-import type { FirewallBackend } from "../../net/nft_apply.ts";
 import {
   diffModels,
   expectedModel,
+  type FirewallBackend,
+  NftFirewall,
   parseListing,
   renderRuleset,
   type RulesetSubnet,
-} from "../../net/nft_ruleset.ts";
+} from "../../net/mod.ts";
 import { AuditEventType, type Command, type Node, NodeStatus } from "../../proto/mod.ts";
 import type { StoreName } from "../../state/mod.ts";
 import { dockerSocketPath } from "../agent/mod.ts";

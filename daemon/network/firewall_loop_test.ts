@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MemoryFirewall } from "../../net/nft_apply.ts";
+import { MemoryFirewall } from "../../net/mod.ts";
 import { AuditEventType, NodeStatus } from "../../proto/mod.ts";
 import { NetKit, until } from "./_kit_test.ts";
 import {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { BridgeTarget } from "../../net/mod.ts";
-import { MemoryFirewall } from "../../net/nft_apply.ts";
+import { MemoryFirewall } from "../../net/mod.ts";
 import { isJacoError } from "../../proto/errors.ts";
 import { NodeStatus } from "../../proto/mod.ts";
 import { NetKit, until } from "./_kit_test.ts";
