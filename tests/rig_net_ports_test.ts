@@ -203,7 +203,7 @@ async function killDuringProbe(
   const lines = async () =>
     (await Deno.readTextFile(probeLog).catch(() => "")).split("\n")
       .filter((line) => line.startsWith("{"))
-      .map((line) => JSON.parse(line) as { t: number; ok: boolean; body?: string });
+      .map((line) => JSON.parse(line) as { t: number; ok: boolean; body?: string; error?: string });
   await rig.waitFor(async () => (await lines()).filter((l) => l.ok).length >= 10, {
     what: `the ${label} probe getting answers`,
     timeoutMs: 30_000,
@@ -217,7 +217,8 @@ async function killDuringProbe(
   const gapMs = lastFailure - killedAt;
   console.log(
     `ports (${label} replica killed): ${failures.length}/${after.length} probes failed; ` +
-      `gap ${gapMs} ms from the kill to the last failed request`,
+      `gap ${gapMs} ms from the kill to the last failed request` +
+      failures.map((line) => `\n  +${line.t - killedAt} ms: ${line.error}`).join(""),
   );
   const settled = after.filter((line) => line.t > lastFailure);
   assert.ok(settled.length >= 20, `requests served after the gap: ${settled.length}`);
