@@ -12,8 +12,18 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { Rig, type RigHost, rigSupport } from "./rig/mod.ts";
+import { type RigHost, rigSupport } from "./rig/mod.ts";
 import { formRigCluster, type RigJacod } from "./_rig_jacod.ts";
+import {
+  allRunning,
+  applyStack,
+  busyboxCompose,
+  containersOf,
+  globalService,
+  jacoYaml,
+  SLEEP,
+  stackRig,
+} from "./_rig_stack.ts";
 
 const support = rigSupport({ docker: true });
 if (!support.ok) console.log(`rig net bridges tests skipped: ${support.reason}`);
@@ -21,29 +31,14 @@ if (!support.ok) console.log(`rig net bridges tests skipped: ${support.reason}`)
 const h4 = (text: string) => createHash("sha1").update(text).digest("hex").slice(0, 4);
 
 const compose = (networks: string[]) =>
-  `services:
-  web:
-    image: jaco-test/busybox:1
-    pull_policy: never
-    init: true
-    stop_grace_period: 1s
-    command: ["sh", "-c", "while true; do sleep 3600; done"]
-    networks: [${networks.join(", ")}]
-networks:
-${networks.map((n) => `  ${n}: {}`).join("\n")}
-`;
+  busyboxCompose(
+    { web: `${SLEEP}\nnetworks: [${networks.join(", ")}]` },
+    `networks:\n${networks.map((n) => `  ${n}: {}`).join("\n")}\n`,
+  );
 
+/** Applies `deployment` (its `web` global, on `networks`) through `node`'s CLI. */
 async function apply(node: RigJacod, deployment: string, networks: string[]): Promise<void> {
-  const dir = await Deno.makeTempDir({ dir: node.host.dir, prefix: "stack-" });
-  await Deno.writeTextFile(
-    `${dir}/jaco.yaml`,
-    `deployment: ${deployment}\nacme: off\nservices:\n  - name: web\n    placement: global\n`,
-  );
-  await Deno.writeTextFile(`${dir}/compose.yml`, compose(networks));
-  await node.jaco(
-    ["apply", "--detach", "--jaco", `${dir}/jaco.yaml`, "-f", `${dir}/compose.yml`],
-    { check: true },
-  );
+  await applyStack(node, jacoYaml(deployment, globalService("web")), compose(networks));
 }
 
 interface NetworkInspect {
@@ -67,13 +62,6 @@ async function jacoNetworks(host: RigHost): Promise<string[]> {
   return stdout.split("\n").filter((line) => line !== "").sort();
 }
 
-async function running(node: RigJacod, deployment: string, count: number): Promise<boolean> {
-  const { stdout, code } = await node.jaco(["status", deployment, "-o", "json"]);
-  if (code !== 0) return false;
-  const replicas = JSON.parse(stdout).replicas as { state: string }[];
-  return replicas.length === count && replicas.every((r) => r.state === "running");
-}
-
 Deno.test({
   name:
     "rig net bridges: per-host /24 bridges with name/MTU/labels/gateway DNS; delete removes them",
@@ -81,16 +69,11 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    await using rig = await Rig.create({
-      hosts: 2,
-      docker: true,
-      name: "netbr",
-      hostNames: ["node-1", "node-2"],
-    });
+    await using rig = await stackRig("netbr", 2);
     const nodes = await formRigCluster(rig, 2);
     const follower = nodes[1];
     await apply(follower, "shop", ["front", "back"]);
-    await rig.waitFor(() => running(follower, "shop", 2), {
+    await rig.waitFor(() => allRunning(follower, "shop", 2), {
       what: "shop's web running on both hosts",
       timeoutMs: 90_000,
     });
@@ -123,12 +106,9 @@ Deno.test({
           config.Gateway.split(".").slice(0, 3).join("."),
         );
       }
-      const { stdout } = await host.docker(
-        ["ps", "-q", "--filter", "label=jaco.deployment=shop"],
-        { check: true },
-      );
+      const [web] = await containersOf(host, "shop");
       const dns = await host.docker(
-        ["inspect", "-f", "{{json .HostConfig.Dns}}", stdout.trim()],
+        ["inspect", "-f", "{{json .HostConfig.Dns}}", web.id],
         { check: true },
       );
       const gateways = cidrs.slice(-2).map((cidr) => cidr.replace(/0\/24$/, "1"));
@@ -161,7 +141,7 @@ Deno.test({
     // bridges may still hold them on a host (stale holders are replaced, not overlapped).
     await follower.jaco(["delete", "shop"], { check: true });
     await apply(follower, "blog", ["default"]);
-    await rig.waitFor(() => running(follower, "blog", 2), {
+    await rig.waitFor(() => allRunning(follower, "blog", 2), {
       what: "blog's web running on both hosts",
       timeoutMs: 90_000,
     });

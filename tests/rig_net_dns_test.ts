@@ -25,8 +25,20 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { Rig, type RigHost, rigSupport } from "./rig/mod.ts";
-import { formRigCluster, type RigJacod } from "./_rig_jacod.ts";
+import { type RigHost, rigSupport } from "./rig/mod.ts";
+import { formRigCluster } from "./_rig_jacod.ts";
+import {
+  allRunning,
+  applyStack,
+  busyboxCompose,
+  containerIp,
+  containersOf,
+  jacoYaml,
+  pinned,
+  SLEEP,
+  type StackContainer,
+  stackRig,
+} from "./_rig_stack.ts";
 
 const support = rigSupport({ docker: true });
 if (!support.ok) console.log(`rig net dns tests skipped: ${support.reason}`);
@@ -34,117 +46,38 @@ if (!support.ok) console.log(`rig net dns tests skipped: ${support.reason}`);
 const root = new URL("../", import.meta.url).pathname;
 const UPSTREAM_PORT = 5353;
 
-const shopCompose = `services:
-  api:
-    image: jaco-test/busybox:1
-    pull_policy: never
-    init: true
-    stop_grace_period: 1s
-    command: ["sh", "-c", "touch /tmp/healthy; exec httpd -f -p 80 -h /www"]
-    healthcheck:
-      test: ["CMD", "test", "-f", "/tmp/healthy"]
-      interval: 500ms
-      timeout: 2s
-      retries: 1
-  probe:
-    image: jaco-test/busybox:1
-    pull_policy: never
-    init: true
-    stop_grace_period: 1s
-    command: ["sh", "-c", "while true; do sleep 3600; done"]
-`;
+const shopCompose = busyboxCompose({
+  api: `command: ["sh", "-c", "touch /tmp/healthy; exec httpd -f -p 80 -h /www"]
+healthcheck:
+  test: ["CMD", "test", "-f", "/tmp/healthy"]
+  interval: 500ms
+  timeout: 2s
+  retries: 1`,
+  probe: SLEEP,
+});
+const shopJaco = jacoYaml("shop", pinned("api", ["node-1", "node-2"]), pinned("probe", ["node-3"]));
 
-const shopJaco = `deployment: shop
-acme: off
-services:
-  - name: api
-    placement: hosts
-    hosts: [node-1, node-2]
-    replicas: 2
-  - name: probe
-    placement: hosts
-    hosts: [node-3]
-    replicas: 1
-`;
-
-const vaultCompose = `services:
-  secret:
-    image: jaco-test/busybox:1
-    pull_policy: never
-    init: true
-    stop_grace_period: 1s
-    command: ["sh", "-c", "while true; do sleep 3600; done"]
-`;
-
-const vaultJaco = `deployment: vault
-acme: off
-services:
-  - name: secret
-    placement: hosts
-    hosts: [node-3]
-    replicas: 1
-`;
-
-/** Applies a deployment through `node`'s CLI. */
-async function apply(node: RigJacod, jaco: string, compose: string): Promise<void> {
-  const dir = await Deno.makeTempDir({ dir: node.host.dir, prefix: "stack-" });
-  await Deno.writeTextFile(`${dir}/jaco.yaml`, jaco);
-  await Deno.writeTextFile(`${dir}/compose.yml`, compose);
-  await node.jaco(
-    ["apply", "--detach", "--jaco", `${dir}/jaco.yaml`, "-f", `${dir}/compose.yml`],
-    { check: true },
-  );
-}
-
-/** Whether every replica of `deployment` (`count` of them) is running. */
-async function running(node: RigJacod, deployment: string, count: number): Promise<boolean> {
-  const { stdout, code } = await node.jaco(["status", deployment, "-o", "json"]);
-  if (code !== 0) return false;
-  const replicas = JSON.parse(stdout).replicas as { state: string }[];
-  return replicas.length === count && replicas.every((r) => r.state === "running");
-}
+const vaultCompose = busyboxCompose({ secret: SLEEP });
+const vaultJaco = jacoYaml("vault", pinned("secret", ["node-3"]));
 
 /** One replica's container: where it runs, its id and replica id. */
-interface Placed {
+interface Placed extends StackContainer {
   host: RigHost;
-  container: string;
-  replica: string;
 }
 
 /** The containers of `deployment`/`service` on every host, sorted by replica id. */
-async function containersOf(
+async function placedOn(
   hosts: readonly RigHost[],
   deployment: string,
   service: string,
 ): Promise<Placed[]> {
   const found: Placed[] = [];
   for (const host of hosts) {
-    const { stdout } = await host.docker([
-      "ps",
-      "--filter",
-      `label=jaco.deployment=${deployment}`,
-      "--filter",
-      `label=jaco.service=${service}`,
-      "--format",
-      '{{.ID}} {{.Label "jaco.replica_id"}}',
-    ], { check: true });
-    for (const line of stdout.split("\n").filter((l) => l.trim() !== "")) {
-      const [container, replica] = line.trim().split(" ");
-      found.push({ host, container, replica });
+    for (const container of await containersOf(host, deployment, service)) {
+      found.push({ host, ...container });
     }
   }
   return found.sort((a, b) => (a.replica < b.replica ? -1 : 1));
-}
-
-/** The container's IP on the Docker network `network`. */
-async function ipOf(host: RigHost, container: string, network: string): Promise<string> {
-  const { stdout } = await host.docker([
-    "inspect",
-    "-f",
-    `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`,
-    container,
-  ], { check: true });
-  return stdout.trim();
 }
 
 /** What busybox `nslookup <name>` in `container` printed: IPv4 answers, or the failure rcode. */
@@ -174,12 +107,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    await using rig = await Rig.create({
-      hosts: 3,
-      docker: true,
-      name: "netdns",
-      hostNames: ["node-1", "node-2", "node-3"],
-    });
+    await using rig = await stackRig("netdns", 3);
     const upstreamHost = rig.hosts[2];
     const upstreamLog = `${upstreamHost.dir}/log/dns-upstream.log`;
     upstreamHost.spawn(
@@ -205,28 +133,28 @@ Deno.test({
       ],
     });
     const [node1, node2, node3] = nodes;
-    await apply(node1, shopJaco, shopCompose);
-    await apply(node2, vaultJaco, vaultCompose);
-    await rig.waitFor(() => running(node1, "shop", 3), {
+    await applyStack(node1, shopJaco, shopCompose);
+    await applyStack(node2, vaultJaco, vaultCompose);
+    await rig.waitFor(() => allRunning(node1, "shop", 3), {
       what: "shop's api on node-1/node-2 and probe on node-3 running",
       timeoutMs: 90_000,
     });
-    await rig.waitFor(() => running(node1, "vault", 1), {
+    await rig.waitFor(() => allRunning(node1, "vault", 1), {
       what: "vault's secret running on node-3",
       timeoutMs: 60_000,
     });
 
-    const apis = await containersOf(rig.hosts, "shop", "api");
+    const apis = await placedOn(rig.hosts, "shop", "api");
     assert.equal(apis.length, 2, "two api containers");
     const [api1, api2] = apis;
     assert.notEqual(api1.host, api2.host, "the api replicas sit on two hosts");
     assert.ok(api1.host !== node3.host && api2.host !== node3.host, "no api on node-3");
-    const ip1 = await ipOf(api1.host, api1.container, "jaco_shop__default");
-    const ip2 = await ipOf(api2.host, api2.container, "jaco_shop__default");
+    const ip1 = await containerIp(api1.host, api1.id, "jaco_shop__default");
+    const ip2 = await containerIp(api2.host, api2.id, "jaco_shop__default");
     const both = [ip1, ip2].sort();
-    const [probePlaced] = await containersOf(rig.hosts, "shop", "probe");
+    const [probePlaced] = await placedOn(rig.hosts, "shop", "probe");
     assert.equal(probePlaced?.host, node3.host, "the probe runs on node-3");
-    const probe = probePlaced.container;
+    const probe = probePlaced.id;
 
     // The service name, in every in-scope form, from the host without a local replica.
     for (const name of ["api", "api.shop", "api.shop.jaco.internal", "API.jaco.internal"]) {
@@ -250,7 +178,7 @@ Deno.test({
 
     // External names are forwarded to the configured upstream (node-3's namespace), from every
     // host's responder.
-    for (const [host, container] of [[node3.host, probe], [api1.host, api1.container]] as const) {
+    for (const [host, container] of [[node3.host, probe], [api1.host, api1.id]] as const) {
       const external = await nslookup(host, container, `ext.${host.name}.upstream.test`);
       assert.deepEqual(external, { addresses: ["192.0.2.14"] }, `external lookup on ${host.name}`);
       assert.match(
@@ -266,10 +194,10 @@ Deno.test({
     // A failing healthcheck takes the replica out of the answers: timed from the fault (file
     // removed) and from the moment Docker marks the container unhealthy (polled alongside).
     const failedAt = performance.now();
-    await api1.host.docker(["exec", api1.container, "rm", "-f", "/tmp/healthy"], { check: true });
+    await api1.host.docker(["exec", api1.id, "rm", "-f", "/tmp/healthy"], { check: true });
     const unhealthy = rig.waitFor(async () => {
       const { stdout } = await api1.host.docker(
-        ["inspect", "-f", "{{.State.Health.Status}}", api1.container],
+        ["inspect", "-f", "{{.State.Health.Status}}", api1.id],
       );
       return stdout.trim() === "unhealthy" ? performance.now() : undefined;
     }, { what: `${api1.replica} unhealthy in Docker`, timeoutMs: 20_000, intervalMs: 50 });
@@ -296,9 +224,9 @@ Deno.test({
       const { addresses } = await nslookup(node3.host, probe, "api");
       return addresses.length === 2 && addresses.includes(ip2) ? addresses : undefined;
     }, { what: "api → two replicas again", timeoutMs: 60_000 });
-    const replaced = await containersOf(rig.hosts, "shop", "api");
+    const replaced = await placedOn(rig.hosts, "shop", "api");
     const ips = await Promise.all(
-      replaced.map((placed) => ipOf(placed.host, placed.container, "jaco_shop__default")),
+      replaced.map((placed) => containerIp(placed.host, placed.id, "jaco_shop__default")),
     );
     assert.deepEqual(back, ips.sort());
     console.log(

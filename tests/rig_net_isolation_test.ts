@@ -28,40 +28,31 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { Rig, type RigHost, rigSupport } from "./rig/mod.ts";
+import { type Rig, type RigHost, rigSupport } from "./rig/mod.ts";
 import { RigJacod, startRigJacods } from "./_rig_jacod.ts";
+import {
+  applyStack,
+  busyboxCompose,
+  containerIp,
+  containersOf,
+  globalService,
+  jacoYaml,
+  SLEEP,
+  stackRig,
+} from "./_rig_stack.ts";
 
 const support = rigSupport({ docker: true });
 if (!support.ok) console.log(`rig net isolation tests skipped: ${support.reason}`);
 
-const compose = (deployment: string) =>
-  `services:
-  web:
-    image: jaco-test/busybox:1
-    pull_policy: never
-    init: true
-    stop_grace_period: 1s
-    command: ["sh", "-c", "echo ${deployment} > /www/index.html && exec httpd -f -p 80 -h /www"]
-  probe:
-    image: jaco-test/busybox:1
-    pull_policy: never
-    init: true
-    stop_grace_period: 1s
-    command: ["sh", "-c", "while true; do sleep 3600; done"]
-`;
+const compose = (deployment: string) => {
+  const web = `echo ${deployment} > /www/index.html && exec httpd -f -p 80 -h /www`;
+  return busyboxCompose({ web: `command: ["sh", "-c", "${web}"]`, probe: SLEEP });
+};
 
+/** Applies `deployment` (its `web` and `probe` global) through `node`'s CLI. */
 async function apply(node: RigJacod, deployment: string): Promise<void> {
-  const dir = await Deno.makeTempDir({ dir: node.host.dir, prefix: "stack-" });
-  await Deno.writeTextFile(
-    `${dir}/jaco.yaml`,
-    `deployment: ${deployment}\nacme: off\nservices:\n` +
-      `  - name: web\n    placement: global\n  - name: probe\n    placement: global\n`,
-  );
-  await Deno.writeTextFile(`${dir}/compose.yml`, compose(deployment));
-  await node.jaco(
-    ["apply", "--detach", "--jaco", `${dir}/jaco.yaml`, "-f", `${dir}/compose.yml`],
-    { check: true },
-  );
+  const jaco = jacoYaml(deployment, globalService("web"), globalService("probe"));
+  await applyStack(node, jaco, compose(deployment));
 }
 
 interface Replica {
@@ -84,21 +75,10 @@ async function container(
   deployment: string,
   service: string,
 ): Promise<{ id: string; ip: string }> {
-  const { stdout } = await host.docker([
-    "ps",
-    "-q",
-    "--filter",
-    `label=jaco.deployment=${deployment}`,
-    "--filter",
-    `label=jaco.service=${service}`,
-  ], { check: true });
-  const id = stdout.trim();
-  assert.match(id, /^[0-9a-f]+$/, `one ${deployment}/${service} container on ${host.name}`);
-  const ip = await host.docker(
-    ["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", id],
-    { check: true },
-  );
-  return { id, ip: ip.stdout.trim() };
+  const found = await containersOf(host, deployment, service);
+  assert.equal(found.length, 1, `one ${deployment}/${service} container on ${host.name}`);
+  const [{ id }] = found;
+  return { id, ip: await containerIp(host, id, `jaco_${deployment}__default`) };
 }
 
 /** `wget` from `probe` (a container id) to `target`; the body, or undefined when it failed. */
@@ -182,12 +162,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    await using rig = await Rig.create({
-      hosts: 3,
-      docker: true,
-      name: "netiso",
-      hostNames: ["node-1", "node-2", "node-3"],
-    });
+    await using rig = await stackRig("netiso", 3);
     const [h1, h2, h3] = rig.hosts;
     const fakeBin = `${h3.dir}/fakebin`;
     await Deno.mkdir(fakeBin, { recursive: true });

@@ -26,69 +26,42 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { Rig, type RigHost, rigSupport } from "./rig/mod.ts";
+import { type RigHost, rigSupport } from "./rig/mod.ts";
 import { formRigCluster, type RigJacod } from "./_rig_jacod.ts";
+import {
+  applyStack,
+  busyboxCompose,
+  containerIp,
+  containersOf,
+  jacoYaml,
+  pinned,
+  SLEEP,
+  stackRig,
+} from "./_rig_stack.ts";
 
 const support = rigSupport({ docker: true, tools: ["wg", "wireguard-go", "nft"] });
 if (!support.ok) console.log(`rig net mesh tests skipped: ${support.reason}`);
 
 const WG_PORT = 51999;
 
-const compose = `services:
-  api:
-    image: jaco-test/busybox:1
-    pull_policy: never
-    init: true
-    stop_grace_period: 1s
-    command:
-      - sh
-      - -c
-      - |
-        cat > /www/cgi-bin/peer <<'EOF'
-        #!/bin/sh
-        printf 'Content-Type: text/plain\\r\\n\\r\\n'
-        echo "$$REMOTE_ADDR $$(hostname)"
-        EOF
-        chmod +x /www/cgi-bin/peer
-        exec httpd -f -p 80 -h /www
-  client:
-    image: jaco-test/busybox:1
-    pull_policy: never
-    init: true
-    stop_grace_period: 1s
-    command: ["sh", "-c", "while true; do sleep 3600; done"]
-`;
+const compose = busyboxCompose({
+  api: `command:
+  - sh
+  - -c
+  - |
+    cat > /www/cgi-bin/peer <<'EOF'
+    #!/bin/sh
+    printf 'Content-Type: text/plain\\r\\n\\r\\n'
+    echo "$$REMOTE_ADDR $$(hostname)"
+    EOF
+    chmod +x /www/cgi-bin/peer
+    exec httpd -f -p 80 -h /www`,
+  client: SLEEP,
+});
+const jaco = jacoYaml("mesh", pinned("api", ["node-2"]), pinned("client", ["node-1"]));
 
-const jaco = `deployment: mesh
-acme: off
-services:
-  - name: api
-    placement: hosts
-    hosts: [node-2]
-    replicas: 1
-  - name: client
-    placement: hosts
-    hosts: [node-1]
-    replicas: 1
-`;
-
-const otherCompose = `services:
-  probe:
-    image: jaco-test/busybox:1
-    pull_policy: never
-    init: true
-    stop_grace_period: 1s
-    command: ["sh", "-c", "while true; do sleep 3600; done"]
-`;
-
-const otherJaco = `deployment: other
-acme: off
-services:
-  - name: probe
-    placement: hosts
-    hosts: [node-1]
-    replicas: 1
-`;
+const otherCompose = busyboxCompose({ probe: SLEEP });
+const otherJaco = jacoYaml("other", pinned("probe", ["node-1"]));
 
 interface StatusJson {
   mesh_mode: string;
@@ -136,15 +109,7 @@ async function jaco0Routes(host: RigHost): Promise<{ dst: string; prefsrc?: stri
 }
 
 async function containerOf(host: RigHost, service: string): Promise<string | undefined> {
-  const { stdout } = await host.docker([
-    "ps",
-    "-q",
-    "--filter",
-    "label=jaco.deployment=mesh",
-    "--filter",
-    `label=jaco.service=${service}`,
-  ], { check: true });
-  return stdout.trim().split("\n").find((line) => line !== "");
+  return (await containersOf(host, "mesh", service))[0]?.id;
 }
 
 async function subnetOn(host: RigHost): Promise<string | undefined> {
@@ -189,12 +154,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    await using rig = await Rig.create({
-      hosts: 3,
-      docker: true,
-      name: "netmesh",
-      hostNames: ["node-1", "node-2", "node-3"],
-    });
+    await using rig = await stackRig("netmesh", 3);
     const nodes = await formRigCluster(rig, 3, { extraConfig: [`wg_port: ${WG_PORT}`] });
     const [one, two] = rig.hosts;
 
@@ -265,14 +225,8 @@ Deno.test({
     );
 
     // A replica on node-1 reaches a service of its deployment on node-2 by compose name.
-    const dir = await Deno.makeTempDir({ dir: one.dir, prefix: "stack-" });
-    await Deno.writeTextFile(`${dir}/jaco.yaml`, jaco);
-    await Deno.writeTextFile(`${dir}/compose.yml`, compose);
     const appliedAt = Date.now();
-    await nodes[0].jaco(
-      ["apply", "--detach", "--jaco", `${dir}/jaco.yaml`, "-f", `${dir}/compose.yml`],
-      { check: true },
-    );
+    await applyStack(nodes[0], jaco, compose);
     const twoSubnet = await rig.waitFor(() => subnetOn(two), {
       what: "node-2's bridge for mesh/_default",
       timeoutMs: 90_000,
@@ -310,12 +264,7 @@ Deno.test({
       intervalMs: 250,
     });
     const fetchAfterApplyMs = Date.now() - appliedAt;
-    const clientIp = (await one.docker([
-      "inspect",
-      "-f",
-      '{{(index .NetworkSettings.Networks "jaco_mesh__default").IPAddress}}',
-      client,
-    ], { check: true })).stdout.trim();
+    const clientIp = await containerIp(one, client, "jaco_mesh__default");
     assert.equal(
       answer,
       `${clientIp} ${apiHostname}`,
@@ -330,20 +279,11 @@ Deno.test({
 
     // Promise 1 across hosts: another deployment's container on node-1 has a route to the api
     // container on node-2 over the mesh, yet cannot reach it; the mesh client still can by IP.
-    const otherDir = await Deno.makeTempDir({ dir: one.dir, prefix: "stack-" });
-    await Deno.writeTextFile(`${otherDir}/jaco.yaml`, otherJaco);
-    await Deno.writeTextFile(`${otherDir}/compose.yml`, otherCompose);
-    await nodes[0].jaco(
-      ["apply", "--detach", "--jaco", `${otherDir}/jaco.yaml`, "-f", `${otherDir}/compose.yml`],
-      { check: true },
-    );
-    const probe = await rig.waitFor(async () => {
-      const { stdout } = await one.docker(
-        ["ps", "-q", "--filter", "label=jaco.deployment=other"],
-        { check: true },
-      );
-      return stdout.trim() || undefined;
-    }, { what: "other's probe on node-1", timeoutMs: 90_000 });
+    await applyStack(nodes[0], otherJaco, otherCompose);
+    const probe = await rig.waitFor(async () => (await containersOf(one, "other"))[0]?.id, {
+      what: "other's probe on node-1",
+      timeoutMs: 90_000,
+    });
     const probeSubnet = (JSON.parse(
       (await one.docker(["network", "inspect", "jaco_other__default"], { check: true })).stdout,
     )[0].IPAM.Config[0].Subnet) as string;
@@ -351,12 +291,7 @@ Deno.test({
       what: `node-2 routes other's ${probeSubnet} back over jaco0 (the path exists)`,
       timeoutMs: 40_000,
     });
-    const apiIp = (await two.docker([
-      "inspect",
-      "-f",
-      '{{(index .NetworkSettings.Networks "jaco_mesh__default").IPAddress}}',
-      api,
-    ], { check: true })).stdout.trim();
+    const apiIp = await containerIp(two, api, "jaco_mesh__default");
     const byIp = (container: string) =>
       one.docker(
         ["exec", container, "timeout", "3", "wget", "-qO-", `http://${apiIp}/cgi-bin/peer`],

@@ -33,8 +33,19 @@
  *
  * @module
  */
-import { Rig, type RigHost, rigSupport, waitFor } from "../rig/mod.ts";
-import { formRigCluster, type RigJacod } from "../_rig_jacod.ts";
+import { type RigHost, rigSupport, waitFor } from "../rig/mod.ts";
+import { formRigCluster } from "../_rig_jacod.ts";
+import {
+  allRunning,
+  applyStack,
+  busyboxCompose,
+  containerIp,
+  containersOf,
+  jacoYaml,
+  pinned,
+  SLEEP,
+  stackRig,
+} from "../_rig_stack.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -52,84 +63,29 @@ function figure(name: string, value: number, unit: string): void {
 }
 
 const compose = (mib: number) =>
-  `services:
-  srv:
-    image: jaco-test/busybox:1
-    pull_policy: never
-    init: true
-    stop_grace_period: 1s
-    command:
-      - sh
-      - -c
-      - >-
-        mkdir -p /tmp/blob && dd if=/dev/zero of=/tmp/blob/blob bs=1048576 count=${mib} 2>/dev/null
-        && httpd -p 81 -h /tmp/blob && touch /tmp/ready && exec httpd -f -p 80 -h /www
-    ports: ["8080:80"]
-    healthcheck:
-      test: ["CMD", "test", "-f", "/tmp/ready"]
-      interval: 500ms
-      timeout: 2s
-      retries: 3
-  cli:
-    image: jaco-test/busybox:1
-    pull_policy: never
-    init: true
-    stop_grace_period: 1s
-    command: ["sh", "-c", "while true; do sleep 3600; done"]
-`;
+  busyboxCompose({
+    srv: `command:
+  - sh
+  - -c
+  - >-
+    mkdir -p /tmp/blob && dd if=/dev/zero of=/tmp/blob/blob bs=1048576 count=${mib} 2>/dev/null
+    && httpd -p 81 -h /tmp/blob && touch /tmp/ready && exec httpd -f -p 80 -h /www
+ports: ["8080:80"]
+healthcheck:
+  test: ["CMD", "test", "-f", "/tmp/ready"]
+  interval: 500ms
+  timeout: 2s
+  retries: 3`,
+    cli: SLEEP,
+  });
 
-const jacoYaml = `deployment: bench
-acme: off
-services:
-  - name: srv
-    placement: hosts
-    hosts: [node-1]
-    replicas: 1
-  - name: cli
-    placement: hosts
-    hosts: [node-2]
-    replicas: 1
-`;
+const benchJaco = jacoYaml("bench", pinned("srv", ["node-1"]), pinned("cli", ["node-2"]));
 
-async function apply(node: RigJacod, mib: number): Promise<void> {
-  const dir = await Deno.makeTempDir({ dir: node.host.dir, prefix: "stack-" });
-  await Deno.writeTextFile(`${dir}/jaco.yaml`, jacoYaml);
-  await Deno.writeTextFile(`${dir}/compose.yml`, compose(mib));
-  await node.jaco(
-    ["apply", "--detach", "--jaco", `${dir}/jaco.yaml`, "-f", `${dir}/compose.yml`],
-    { check: true },
-  );
-}
-
-async function allRunning(node: RigJacod): Promise<boolean> {
-  const { stdout, code } = await node.jaco(["status", "bench", "-o", "json"]);
-  if (code !== 0) return false;
-  const replicas = JSON.parse(stdout).replicas as { state: string }[];
-  return replicas.length === 2 && replicas.every((r) => r.state === "running");
-}
-
+/** The id of `bench`'s `service` container on `host`; throws when there is none. */
 async function containerOf(host: RigHost, service: string): Promise<string> {
-  const { stdout } = await host.docker([
-    "ps",
-    "-q",
-    "--filter",
-    "label=jaco.deployment=bench",
-    "--filter",
-    `label=jaco.service=${service}`,
-  ], { check: true });
-  const id = stdout.trim().split("\n")[0];
-  if (!id) throw new Error(`no ${service} container on ${host.name}`);
-  return id;
-}
-
-async function ipOf(host: RigHost, container: string): Promise<string> {
-  const { stdout } = await host.docker([
-    "inspect",
-    "-f",
-    '{{(index .NetworkSettings.Networks "jaco_bench__default").IPAddress}}',
-    container,
-  ], { check: true });
-  return stdout.trim();
+  const [found] = await containersOf(host, "bench", service);
+  if (!found) throw new Error(`no ${service} container on ${host.name}`);
+  return found.id;
 }
 
 /** Runs `cmd` and returns its wall time in seconds; throws when it fails. */
@@ -171,27 +127,22 @@ export async function run(args: string[]): Promise<void> {
   const concurrency = option(args, "concurrency", 4);
   const support = rigSupport({ docker: true, tools: ["wg", "wireguard-go", "nft"] });
   if (!support.ok) throw new Error(`network bench needs a rig: ${support.reason}`);
-  const rig = await Rig.create({
-    hosts: 2,
-    docker: true,
-    name: "bnet",
-    hostNames: ["node-1", "node-2"],
-  });
+  const rig = await stackRig("bnet", 2);
   let meshRatio: number;
   let portRatio: number;
   try {
     const nodes = await formRigCluster(rig, 2);
     const [node1, node2] = rig.hosts;
-    await apply(nodes[0], mib);
-    await waitFor(() => allRunning(nodes[0]), {
+    await applyStack(nodes[0], benchJaco, compose(mib));
+    await waitFor(() => allRunning(nodes[0], "bench", 2), {
       what: "srv on node-1 and cli on node-2 running",
       timeoutMs: 120_000,
       intervalMs: 500,
     });
     const srv = await containerOf(node1, "srv");
     const cli = await containerOf(node2, "cli");
-    const srvIp = await ipOf(node1, srv);
-    const cliIp = await ipOf(node2, cli);
+    const srvIp = await containerIp(node1, srv, "jaco_bench__default");
+    const cliIp = await containerIp(node2, cli, "jaco_bench__default");
     const blobUrl = `http://${srvIp}:81/blob`;
     // The mesh path must work before it is timed (routes follow the subnets within ~200 ms).
     await waitFor(
