@@ -39,24 +39,12 @@ import {
 } from "../../proto/mod.ts";
 import { Rig, type RigHost, rigSupport, TEST_IMAGE_TAGS, waitFor } from "../rig/mod.ts";
 import { formRigCluster, leaderOf, type RigJacod } from "../_rig_jacod.ts";
+import { figure, option } from "./_figures.ts";
 
 const DEPLOYMENT = "bench";
 /** Poll interval of both "all running?" loops (light, so polling does not slow the run). */
 const POLL_MS = 200;
 const SLEEPER = "trap 'exit 0' TERM; while true; do sleep 1; done";
-
-function option(args: string[], name: string, fallback: number): number {
-  const raw = args.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
-  const value = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`--${name} must be a positive integer, not ${raw}`);
-  }
-  return value;
-}
-
-function figure(name: string, value: number, unit: string): void {
-  console.log(`${name} ${Number.isInteger(value) ? value : value.toFixed(2)} ${unit}`);
-}
 
 const clients = new Map<string, Deno.HttpClient>();
 

@@ -23,19 +23,7 @@ import {
   renderRuleset,
   type RulesetSubnet,
 } from "../../net/nft_ruleset.ts";
-
-function option(args: string[], name: string, fallback: number): number {
-  const raw = args.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
-  const value = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`--${name} must be a positive integer, not ${raw}`);
-  }
-  return value;
-}
-
-function figure(name: string, value: number, unit: string): void {
-  console.log(`${name} ${Number.isInteger(value) ? value : value.toFixed(2)} ${unit}`);
-}
+import { figure, option } from "./_figures.ts";
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -17,18 +17,10 @@
  */
 
 import { Rig, type RigHost, rigSupport, TEST_IMAGE_TAGS } from "../rig/mod.ts";
-
-function option(args: string[], name: string, fallback: number): number {
-  const raw = args.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
-  const value = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`--${name} must be a positive integer, not ${raw}`);
-  }
-  return value;
-}
+import { figure as sharedFigure, option } from "./_figures.ts";
 
 function figure(name: string, value: number, unit: string): void {
-  console.log(`${name} ${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`);
+  sharedFigure(name, value, unit, 1);
 }
 
 async function sh(host: RigHost, script: string): Promise<string> {
