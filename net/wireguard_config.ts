@@ -146,6 +146,95 @@ export function renderWgConfig(input: WgConfigInput): string {
   return lines.join("\n") + "\n";
 }
 
+/** One `wg` configuration text as sections: the interface's keys and each peer's, by public key. */
+interface WgSections {
+  device: Map<string, string>;
+  peers: Map<string, Map<string, string>>;
+}
+
+/**
+ * A base64 X25519 private key as WireGuard stores it (clamped: both the kernel and wireguard-go
+ * clamp on load, and `wg showconf` prints that, while our key file holds the unclamped scalar).
+ */
+function clamped(key: string): string {
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.from(atob(key), (char) => char.charCodeAt(0));
+  } catch {
+    return key;
+  }
+  if (bytes.length !== 32) return key;
+  bytes[0] &= 248;
+  bytes[31] = (bytes[31] & 127) | 64;
+  return btoa(String.fromCharCode(...bytes));
+}
+
+/** Splits a `wg showconf` / {@link renderWgConfig} text (`Key = value` lines under sections). */
+function wgSections(text: string): WgSections {
+  const device = new Map<string, string>();
+  const peers = new Map<string, Map<string, string>>();
+  let section: Map<string, string> | undefined;
+  const close = () => {
+    if (section && section !== device) peers.set(section.get("PublicKey") ?? "", section);
+  };
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    if (line === "[Interface]" || line === "[Peer]") {
+      close();
+      section = line === "[Interface]" ? device : new Map();
+      continue;
+    }
+    const at = line.indexOf("=");
+    if (!section || at < 0) continue;
+    const key = line.slice(0, at).trim();
+    const value = line.slice(at + 1).trim();
+    section.set(
+      key,
+      key === "AllowedIPs"
+        ? value.split(",").map((ip) => ip.trim()).filter((ip) => ip !== "").sort(byText).join(",")
+        : key === "PrivateKey"
+        ? clamped(value)
+        : value,
+    );
+  }
+  close();
+  return { device, peers };
+}
+
+/**
+ * True when `wg syncconf` of `desired` (a {@link renderWgConfig} text) would change nothing on a
+ * device whose `wg showconf` is `live`: the same private key (compared clamped) and listen port,
+ * the same peer set, each peer with the same allowed IPs (in any order; syncconf replaces them
+ * even when equal) and every other key `desired` sets (endpoint, keepalive) equal. Keys `desired`
+ * leaves out are not compared, so an endpoint the device learned from a peer that has none
+ * configured is no difference.
+ *
+ * Why it matters: `wg syncconf` is not free on an unchanged device — wireguard-go re-binds its
+ * UDP socket on every `ListenPort` it is given and each peer's allowed IPs are removed and
+ * re-added, so a packet crossing the mesh at that moment is dropped (a lost TCP SYN costs the
+ * client a 1 s retransmit). The mesh loop's safety tick therefore only loads a configuration the
+ * device does not already carry.
+ *
+ * @example
+ * ```ts
+ * if (!wgConfigSatisfied(config, liveShowconf)) await syncconf(config);
+ * ```
+ */
+export function wgConfigSatisfied(desired: string, live: string): boolean {
+  const want = wgSections(desired);
+  const have = wgSections(live);
+  for (const [key, value] of want.device) if (have.device.get(key) !== value) return false;
+  if (want.peers.size !== have.peers.size) return false;
+  for (const [publicKey, peer] of want.peers) {
+    const current = have.peers.get(publicKey);
+    if (!current) return false;
+    if ((peer.get("AllowedIPs") ?? "") !== (current.get("AllowedIPs") ?? "")) return false;
+    for (const [key, value] of peer) if (current.get(key) !== value) return false;
+  }
+  return true;
+}
+
 /** Every /24 hosted by another node: what `jaco0` must route (sorted, unique). */
 export function desiredRoutes(self: string, subnets: readonly MeshSubnet[]): string[] {
   const cidrs = subnets.filter((subnet) => subnet.host !== "" && subnet.host !== self)

@@ -12,6 +12,7 @@ import {
   planPeers,
   renderWgConfig,
   staleRoutes,
+  wgConfigSatisfied,
 } from "./wireguard_config.ts";
 
 const key = (fill: number) => new Uint8Array(32).fill(fill);
@@ -131,4 +132,79 @@ Deno.test("desiredRoutes() is every other host's /24; staleRoutes() keeps those 
   assert.deepEqual(live, ["10.99.0.0/24", "10.244.1.0/24", "10.244.5.0/24", "10.1.2.3/32"]);
   assert.deepEqual(staleRoutes(live, routes), ["10.244.5.0/24", "10.1.2.3/32"]);
   assert.deepEqual(parseRouteDestinations(""), []);
+});
+
+Deno.test("wgConfigSatisfied() is true only when syncconf would change nothing on the live device", () => {
+  const desired = renderWgConfig({
+    privateKey: "PRIV=",
+    listenPort: 51999,
+    peers: [
+      {
+        publicKey: "A=",
+        endpoint: "10.0.0.2:51999",
+        allowedIps: ["10.99.0.2/32", "10.244.1.0/24"],
+      },
+      { publicKey: "B=", endpoint: "", allowedIps: ["10.99.0.3/32"] },
+    ],
+  });
+  // `wg showconf` order: ListenPort before PrivateKey, allowed IPs in the device's order, and an
+  // endpoint learned from B (which has none configured).
+  const live = (fields: { port?: string; a?: string; aEndpoint?: string; b?: string } = {}) =>
+    `[Interface]
+ListenPort = ${fields.port ?? "51999"}
+PrivateKey = PRIV=
+
+[Peer]
+PublicKey = B=
+AllowedIPs = ${fields.b ?? "10.99.0.3/32"}
+Endpoint = 10.0.0.3:51999
+PersistentKeepalive = 25
+
+[Peer]
+PublicKey = A=
+AllowedIPs = ${fields.a ?? "10.244.1.0/24, 10.99.0.2/32"}
+Endpoint = ${fields.aEndpoint ?? "10.0.0.2:51999"}
+PersistentKeepalive = 25
+`;
+  assert.equal(wgConfigSatisfied(desired, live()), true);
+  assert.equal(wgConfigSatisfied(desired, live({ port: "51820" })), false, "listen port");
+  assert.equal(wgConfigSatisfied(desired, live({ a: "10.99.0.2/32" })), false, "a /24 missing");
+  assert.equal(
+    wgConfigSatisfied(desired, live({ a: "10.99.0.2/32, 10.244.1.0/24, 10.244.7.0/24" })),
+    false,
+    "an extra allowed IP",
+  );
+  assert.equal(wgConfigSatisfied(desired, live({ b: "" })), false, "allowed IPs cleared by hand");
+  assert.equal(wgConfigSatisfied(desired, live({ aEndpoint: "10.0.0.9:51999" })), false);
+  assert.equal(wgConfigSatisfied(desired, live().replace("PRIV=", "OTHER=")), false, "key");
+  assert.equal(
+    wgConfigSatisfied(desired, live().replace("PersistentKeepalive = 25\n", "")),
+    false,
+    "keepalive off on B",
+  );
+  const extraPeer = live() + "\n[Peer]\nPublicKey = C=\nAllowedIPs = 10.99.0.4/32\n";
+  assert.equal(wgConfigSatisfied(desired, extraPeer), false, "a peer to remove");
+  const onlyA = live().split("\n[Peer]\nPublicKey = A=")[0];
+  assert.equal(wgConfigSatisfied(desired, onlyA), false, "a peer to add");
+  assert.equal(wgConfigSatisfied(desired, ""), false, "no device");
+  // The device prints its private key clamped (X25519); our key file holds the raw scalar.
+  const raw = new Uint8Array(32).fill(0xff);
+  const clampedKey = new Uint8Array(32).fill(0xff);
+  clampedKey[0] = 0xf8;
+  clampedKey[31] = 0x7f;
+  const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+  assert.equal(
+    wgConfigSatisfied(
+      renderWgConfig({ privateKey: b64(raw), listenPort: 1, peers: [] }),
+      `[Interface]\nListenPort = 1\nPrivateKey = ${b64(clampedKey)}\n`,
+    ),
+    true,
+  );
+  assert.equal(
+    wgConfigSatisfied(
+      renderWgConfig({ privateKey: "P=", listenPort: 1, peers: [] }),
+      "[Interface]\nListenPort = 1\nPrivateKey = P=\n",
+    ),
+    true,
+  );
 });

@@ -22,7 +22,11 @@
  *   WireGuard is present (no unit file exists in this repository yet).
  * - `wg syncconf` is fed the rendered configuration on stdin (the private key never touches the
  *   disk outside `private.key`); it replaces the peer set but keeps sessions of unchanged peers,
- *   where `setconf` would drop them on every tick.
+ *   where `setconf` would drop them on every tick. It is run only when `wg showconf jaco0`
+ *   differs from the configuration (`wgConfigSatisfied`): even an unchanged `syncconf` makes
+ *   wireguard-go re-bind its UDP socket and re-add every peer's allowed IPs, dropping packets in
+ *   flight across the mesh (a lost SYN = a 1 s stall, seen as a published-port probe timing out
+ *   on the rig at the 30 s safety tick). A hand-edited device still differs and is repaired.
  * - Addresses: exactly one IPv4 address, `<mesh_ip>/32`; other IPv4 addresses on `jaco0`
  *   (e.g. of a previous cluster) are removed.
  * - Routes are read with `ip -j route show dev jaco0` (JSON, not the plain text the reference
@@ -31,7 +35,12 @@
  * @module
  */
 import { meshSubnet } from "./nft_exempt.ts";
-import { MESH_INTERFACE, parseRouteDestinations, staleRoutes } from "./wireguard_config.ts";
+import {
+  MESH_INTERFACE,
+  parseRouteDestinations,
+  staleRoutes,
+  wgConfigSatisfied,
+} from "./wireguard_config.ts";
 
 /** How `jaco0` is provided on this host. */
 export const MeshMode = {
@@ -58,7 +67,8 @@ export interface MeshDevice {
    */
   ensure(): Promise<{ mode: MeshMode; reason?: string }>;
   /**
-   * Loads the whole device configuration (`wg syncconf`).
+   * Loads the whole device configuration (`wg syncconf`); a no-op when the device already
+   * carries it (see the module doc).
    *
    * @throws {MeshCommandError}
    */
@@ -176,6 +186,8 @@ export class HostMeshDevice implements MeshDevice {
   }
 
   async configure(config: string): Promise<void> {
+    const live = await run("wg", ["showconf", MESH_INTERFACE]);
+    if (live.code === 0 && wgConfigSatisfied(config, live.stdout)) return;
     await check("wg", ["syncconf", MESH_INTERFACE, "/dev/stdin"], config);
   }
 

@@ -91,6 +91,21 @@ insideTest({
       assert.deepEqual(dump.slice(1).map((f) => [f[0], f[2], f[3], f[7]]), [
         [peer, "192.0.2.7:51999", "10.99.0.2/32,10.244.1.0/24", "25"],
       ]);
+      // An unchanged configuration is not loaded again: wireguard-go keeps its UDP sockets (a
+      // syncconf re-binds them and re-adds the allowed IPs, dropping mesh packets in flight).
+      const sockets = async () =>
+        [...(await sh("ss", "-uanpe")).matchAll(/:51999 .* ino:(\d+)/g)].map((m) => m[1]).sort();
+      const bound = await sockets();
+      assert.ok(bound.length > 0, "wireguard-go listens on 51999");
+      await device.configure(config("10.99.0.2/32, 10.244.1.0/24"));
+      assert.deepEqual(await sockets(), bound, "same sockets after an unchanged configure");
+      // A hand-edited device differs and is repaired.
+      await sh("wg", "set", "jaco0", "peer", peer, "allowed-ips", "10.99.0.2/32");
+      await device.configure(config("10.99.0.2/32, 10.244.1.0/24"));
+      assert.match(
+        await sh("wg", "show", "jaco0", "allowed-ips"),
+        /\t10\.99\.0\.2\/32 10\.244\.1\.0\/24\n$/,
+      );
       await device.configure(config("10.99.0.2/32"));
       assert.match(await sh("wg", "show", "jaco0", "allowed-ips"), /\t10\.99\.0\.2\/32\n$/);
 
