@@ -11,6 +11,12 @@
  *   here; the mesh loop resolves it (the reference skipped such peers).
  * - Peers, allowed IPs and routes are sorted so equal states render equal text: the loop skips a
  *   reconcile whose rendering did not change between safety ticks.
+ * - The device is brought to the rendering by its difference only ({@link planWgSet}: one
+ *   `wg set` with the changed listen port/private key, removed peers and new or changed peers),
+ *   never by reloading everything: a full `wg syncconf` makes wireguard-go re-bind its UDP socket
+ *   and re-add every peer's allowed IPs, dropping packets in flight to all peers. What cannot be
+ *   expressed as `wg set` (keys we never render, e.g. a preshared key) yields no plan and the
+ *   device falls back to `wg syncconf` (see wireguard_device.ts).
  *
  * @module
  */
@@ -170,7 +176,7 @@ function clamped(key: string): string {
 }
 
 /** Splits a `wg showconf` / {@link renderWgConfig} text (`Key = value` lines under sections). */
-function wgSections(text: string): WgSections {
+function wgSections(text: string, normalize = true): WgSections {
   const device = new Map<string, string>();
   const peers = new Map<string, Map<string, string>>();
   let section: Map<string, string> | undefined;
@@ -192,8 +198,9 @@ function wgSections(text: string): WgSections {
     section.set(
       key,
       key === "AllowedIPs"
-        ? value.split(",").map((ip) => ip.trim()).filter((ip) => ip !== "").sort(byText).join(",")
-        : key === "PrivateKey"
+        ? value.split(",").map((ip) => ip.trim()).filter((ip) => ip !== "")
+          .sort(normalize ? byText : () => 0).join(",")
+        : key === "PrivateKey" && normalize
         ? clamped(value)
         : value,
     );
@@ -202,13 +209,129 @@ function wgSections(text: string): WgSections {
   return { device, peers };
 }
 
+/** The change of one peer in a {@link WgSetPlan}: only what differs is set. */
+export interface WgPeerChange {
+  /** Base64 public key. */
+  publicKey: string;
+  /** Remove the peer (nothing else is set). */
+  remove: boolean;
+  /** `host:port`, when it differs (or the peer is new and has one). */
+  endpoint?: string;
+  /** Seconds or `off`, when it differs (or the peer is new). */
+  persistentKeepalive?: string;
+  /**
+   * The peer's complete allowed IPs in the desired order (`wg set ... allowed-ips` replaces the
+   * list), when the set differs (or the peer is new and has some).
+   */
+  allowedIps?: string[];
+}
+
+/** The `wg set` operations that turn a live device into the desired configuration. */
+export interface WgSetPlan {
+  /** When it differs: wireguard-go re-binds its UDP socket on every listen port it is given. */
+  listenPort?: string;
+  /** Base64 private key (as desired, unclamped), when it differs from the live one. */
+  privateKey?: string;
+  /** Peers to remove, then new and changed ones (each by public key order). */
+  peers: WgPeerChange[];
+}
+
+/** Keys of a section that {@link planWgSet} knows how to set; any other must already be equal. */
+const SETTABLE_DEVICE = new Set(["PrivateKey", "ListenPort"]);
+const SETTABLE_PEER = new Set(["PublicKey", "AllowedIPs", "Endpoint", "PersistentKeepalive"]);
+
+/**
+ * The minimal `wg set` operations that bring a device whose `wg showconf` is `live` to `desired`
+ * (a {@link renderWgConfig} text): the listen port and private key (compared clamped) only when
+ * they differ, `peer <key> remove` for live peers not desired, and for a new or changed peer only
+ * its differing endpoint, keepalive and allowed IPs. Peers that did not change are not touched.
+ * Keys `desired` leaves out of a peer are not compared (an endpoint learned from a peer without
+ * one configured is no difference); a peer's allowed IPs are always compared (none desired and
+ * some live = `allowed-ips ""`).
+ *
+ * Returns `undefined` when a difference cannot be expressed this way (a key other than
+ * PrivateKey/ListenPort/PublicKey/AllowedIPs/Endpoint/PersistentKeepalive differs): the caller
+ * then loads the whole configuration with `wg syncconf`.
+ *
+ * @example
+ * ```ts
+ * const plan = planWgSet(config, liveShowconf);
+ * if (plan && wgSetPlanEmpty(plan)) return; // nothing to do
+ * ```
+ */
+export function planWgSet(desired: string, live: string): WgSetPlan | undefined {
+  const want = wgSections(desired);
+  const have = wgSections(live);
+  const plan: WgSetPlan = { peers: [] };
+  for (const [key, value] of want.device) {
+    if (have.device.get(key) === value) continue;
+    if (!SETTABLE_DEVICE.has(key)) return undefined;
+    if (key === "ListenPort") plan.listenPort = value;
+  }
+  const given = wgSections(desired, false); // the private key unclamped, allowed IPs in order
+  const key = want.device.get("PrivateKey");
+  if (key !== undefined && have.device.get("PrivateKey") !== key) {
+    plan.privateKey = given.device.get("PrivateKey");
+  }
+  for (const publicKey of [...have.peers.keys()].sort(byText)) {
+    if (!want.peers.has(publicKey)) plan.peers.push({ publicKey, remove: true });
+  }
+  for (const publicKey of [...want.peers.keys()].sort(byText)) {
+    const peer = want.peers.get(publicKey)!;
+    const current = have.peers.get(publicKey);
+    const change: WgPeerChange = { publicKey, remove: false };
+    for (const [key, value] of peer) {
+      if (key === "AllowedIPs" || current?.get(key) === value) continue;
+      if (!SETTABLE_PEER.has(key)) return undefined;
+      if (key === "Endpoint") change.endpoint = value;
+      if (key === "PersistentKeepalive") change.persistentKeepalive = value;
+    }
+    const allowed = peer.get("AllowedIPs") ?? "";
+    if (current === undefined ? allowed !== "" : allowed !== (current.get("AllowedIPs") ?? "")) {
+      const ordered = given.peers.get(publicKey)?.get("AllowedIPs") ?? "";
+      change.allowedIps = ordered === "" ? [] : ordered.split(",");
+    }
+    const changed = change.endpoint !== undefined || change.persistentKeepalive !== undefined ||
+      change.allowedIps !== undefined;
+    if (current === undefined || changed) plan.peers.push(change);
+  }
+  return plan;
+}
+
+/** True when a {@link WgSetPlan} has nothing to do. */
+export function wgSetPlanEmpty(plan: WgSetPlan): boolean {
+  return plan.listenPort === undefined && plan.privateKey === undefined &&
+    plan.peers.length === 0;
+}
+
+/**
+ * The arguments of one `wg set <iface> ...` call for a non-empty {@link WgSetPlan}, and the
+ * private key to feed on stdin (`private-key /dev/stdin`: it never touches the disk).
+ */
+export function wgSetCommand(iface: string, plan: WgSetPlan): { args: string[]; stdin?: string } {
+  const args = ["set", iface];
+  if (plan.listenPort !== undefined) args.push("listen-port", plan.listenPort);
+  if (plan.privateKey !== undefined) args.push("private-key", "/dev/stdin");
+  for (const peer of plan.peers) {
+    args.push("peer", peer.publicKey);
+    if (peer.remove) {
+      args.push("remove");
+      continue;
+    }
+    if (peer.endpoint !== undefined) args.push("endpoint", peer.endpoint);
+    if (peer.persistentKeepalive !== undefined) {
+      args.push("persistent-keepalive", peer.persistentKeepalive);
+    }
+    if (peer.allowedIps !== undefined) args.push("allowed-ips", peer.allowedIps.join(","));
+  }
+  return plan.privateKey === undefined ? { args } : { args, stdin: `${plan.privateKey}\n` };
+}
+
 /**
  * True when `wg syncconf` of `desired` (a {@link renderWgConfig} text) would change nothing on a
- * device whose `wg showconf` is `live`: the same private key (compared clamped) and listen port,
- * the same peer set, each peer with the same allowed IPs (in any order; syncconf replaces them
- * even when equal) and every other key `desired` sets (endpoint, keepalive) equal. Keys `desired`
- * leaves out are not compared, so an endpoint the device learned from a peer that has none
- * configured is no difference.
+ * device whose `wg showconf` is `live`: {@link planWgSet} finds nothing to do (same private key
+ * and listen port, same peer set, each peer with the same allowed IPs in any order and every
+ * other key `desired` sets equal).
  *
  * Why it matters: `wg syncconf` is not free on an unchanged device — wireguard-go re-binds its
  * UDP socket on every `ListenPort` it is given and each peer's allowed IPs are removed and
@@ -222,17 +345,8 @@ function wgSections(text: string): WgSections {
  * ```
  */
 export function wgConfigSatisfied(desired: string, live: string): boolean {
-  const want = wgSections(desired);
-  const have = wgSections(live);
-  for (const [key, value] of want.device) if (have.device.get(key) !== value) return false;
-  if (want.peers.size !== have.peers.size) return false;
-  for (const [publicKey, peer] of want.peers) {
-    const current = have.peers.get(publicKey);
-    if (!current) return false;
-    if ((peer.get("AllowedIPs") ?? "") !== (current.get("AllowedIPs") ?? "")) return false;
-    for (const [key, value] of peer) if (current.get(key) !== value) return false;
-  }
-  return true;
+  const plan = planWgSet(desired, live);
+  return plan !== undefined && wgSetPlanEmpty(plan);
 }
 
 /** Every /24 hosted by another node: what `jaco0` must route (sorted, unique). */

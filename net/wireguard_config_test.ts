@@ -10,9 +10,12 @@ import {
   type MeshNode,
   parseRouteDestinations,
   planPeers,
+  planWgSet,
   renderWgConfig,
   staleRoutes,
   wgConfigSatisfied,
+  wgSetCommand,
+  wgSetPlanEmpty,
 } from "./wireguard_config.ts";
 
 const key = (fill: number) => new Uint8Array(32).fill(fill);
@@ -206,5 +209,142 @@ PersistentKeepalive = 25
       "[Interface]\nListenPort = 1\nPrivateKey = P=\n",
     ),
     true,
+  );
+});
+
+Deno.test("planWgSet() yields only the differing wg set operations; wgSetCommand() renders them", () => {
+  const desired = (peers: { publicKey: string; endpoint: string; allowedIps: string[] }[]) =>
+    renderWgConfig({ privateKey: "PRIV=", listenPort: 51999, peers });
+  const a = { publicKey: "A=", endpoint: "10.0.0.2:51999", allowedIps: ["10.99.0.2/32"] };
+  const b = { publicKey: "B=", endpoint: "10.0.0.3:51999", allowedIps: ["10.99.0.3/32"] };
+  const live = `[Interface]
+ListenPort = 51999
+PrivateKey = PRIV=
+
+[Peer]
+PublicKey = B=
+AllowedIPs = 10.99.0.3/32
+Endpoint = 10.0.0.3:51999
+PersistentKeepalive = 25
+
+[Peer]
+PublicKey = A=
+AllowedIPs = 10.99.0.2/32
+Endpoint = 10.0.0.2:51999
+PersistentKeepalive = 25
+`;
+  const unchanged = planWgSet(desired([a, b]), live)!;
+  assert.deepEqual(unchanged, { peers: [] });
+  assert.ok(wgSetPlanEmpty(unchanged));
+
+  // A new /24 on one host: only that peer, only its allowed IPs (the complete list).
+  const grown = planWgSet(
+    desired([{ ...a, allowedIps: ["10.99.0.2/32", "10.244.1.0/24"] }, b]),
+    live,
+  )!;
+  assert.deepEqual(grown, {
+    peers: [{ publicKey: "A=", remove: false, allowedIps: ["10.99.0.2/32", "10.244.1.0/24"] }],
+  });
+  assert.deepEqual(wgSetCommand("jaco0", grown), {
+    args: ["set", "jaco0", "peer", "A=", "allowed-ips", "10.99.0.2/32,10.244.1.0/24"],
+  });
+
+  // A node joins: the new peer with endpoint, keepalive and allowed IPs; the others untouched.
+  const c = { publicKey: "C=", endpoint: "[fd00::4]:51999", allowedIps: ["10.99.0.4/32"] };
+  const joined = planWgSet(desired([a, b, c]), live)!;
+  assert.deepEqual(wgSetCommand("jaco0", joined).args, [
+    "set",
+    "jaco0",
+    "peer",
+    "C=",
+    "endpoint",
+    "[fd00::4]:51999",
+    "persistent-keepalive",
+    "25",
+    "allowed-ips",
+    "10.99.0.4/32",
+  ]);
+  // A new peer without endpoint or allowed IPs sets only its keepalive.
+  assert.deepEqual(
+    planWgSet(desired([a, b, { publicKey: "C=", endpoint: "", allowedIps: [] }]), live)!.peers,
+    [{ publicKey: "C=", remove: false, persistentKeepalive: "25" }],
+  );
+
+  // A node leaves: only its removal.
+  const left = planWgSet(desired([a]), live)!;
+  assert.deepEqual(left, { peers: [{ publicKey: "B=", remove: true }] });
+  assert.deepEqual(wgSetCommand("jaco0", left).args, ["set", "jaco0", "peer", "B=", "remove"]);
+
+  // Endpoint moved, keepalive off by hand, allowed IPs cleared: each only where it differs.
+  const drifted = live.replace("Endpoint = 10.0.0.2:51999", "Endpoint = 10.0.0.9:51999")
+    .replace("PersistentKeepalive = 25\n\n", "\n")
+    .replace("AllowedIPs = 10.99.0.3/32\n", "");
+  assert.deepEqual(planWgSet(desired([a, b]), drifted)!.peers, [
+    { publicKey: "A=", remove: false, endpoint: "10.0.0.2:51999" },
+    { publicKey: "B=", remove: false, persistentKeepalive: "25", allowedIps: ["10.99.0.3/32"] },
+  ]);
+  // Desired without allowed IPs on a live peer that has some: replaced by the empty list.
+  const emptied = planWgSet(desired([a, { ...b, allowedIps: [] }]), live)!;
+  assert.deepEqual(wgSetCommand("jaco0", emptied).args, [
+    "set",
+    "jaco0",
+    "peer",
+    "B=",
+    "allowed-ips",
+    "",
+  ]);
+  // An endpoint learned by the device for a peer configured without one is no difference.
+  assert.ok(wgSetPlanEmpty(planWgSet(desired([a, { ...b, endpoint: "" }]), live)!));
+
+  // Listen port and private key only when they differ; the key goes on stdin, unclamped.
+  const moved = planWgSet(desired([a, b]), live.replace("ListenPort = 51999", "ListenPort = 1"))!;
+  assert.deepEqual(wgSetCommand("jaco0", moved), {
+    args: ["set", "jaco0", "listen-port", "51999"],
+  });
+  const raw = btoa(String.fromCharCode(...new Uint8Array(32).fill(0xff)));
+  const rekeyed = planWgSet(
+    renderWgConfig({ privateKey: raw, listenPort: 51999, peers: [a, b] }),
+    live,
+  )!;
+  assert.deepEqual(wgSetCommand("jaco0", rekeyed), {
+    args: ["set", "jaco0", "private-key", "/dev/stdin"],
+    stdin: `${raw}\n`,
+  });
+  // A fresh device (no key, no port, no peers) gets everything in one call, removals first.
+  const fresh = planWgSet(
+    desired([a]),
+    "[Interface]\nListenPort = 40000\n" +
+      "\n[Peer]\nPublicKey = Z=\nAllowedIPs = 10.99.0.9/32\n",
+  )!;
+  assert.deepEqual(wgSetCommand("jaco0", fresh), {
+    args: [
+      "set",
+      "jaco0",
+      "listen-port",
+      "51999",
+      "private-key",
+      "/dev/stdin",
+      "peer",
+      "Z=",
+      "remove",
+      "peer",
+      "A=",
+      "endpoint",
+      "10.0.0.2:51999",
+      "persistent-keepalive",
+      "25",
+      "allowed-ips",
+      "10.99.0.2/32",
+    ],
+    stdin: "PRIV=\n",
+  });
+
+  // A difference wg set cannot express falls back to syncconf (undefined); equal is fine.
+  const psk = desired([a, b]).replace("PublicKey = A=\n", "PublicKey = A=\nPresharedKey = K=\n");
+  assert.equal(planWgSet(psk, live), undefined);
+  assert.ok(
+    wgSetPlanEmpty(
+      planWgSet(psk, live.replace("PublicKey = A=\n", "PublicKey = A=\nPresharedKey = K=\n"))!,
+    ),
   );
 });
