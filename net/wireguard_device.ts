@@ -28,14 +28,18 @@
  *   Nothing is run when nothing differs. `wg syncconf` of the whole configuration was the old
  *   way and is not free on wireguard-go: it re-binds the UDP socket whenever it is handed a
  *   ListenPort and removes then re-adds every peer's allowed IPs, so every subnet allocation
- *   dropped packets in flight to ALL peers (measured in two namespaces at 5,000 echo/s: 883 of
- *   20,000 lost over 819 unchanged syncconfs).
+ *   dropped packets in flight to ALL peers (`deno task bench wg_update`, two wireguard-go in
+ *   private namespaces, 20,000 datagrams at ~5,000/s through peer B while updating in a loop:
+ *   866 lost over 903 unchanged syncconfs, 503 lost over 727 syncconfs adding a /24 to another
+ *   peer C; 0 lost over 3,639 `wg set` of C's allowed IPs).
  * - `wg set ... allowed-ips` replaces the peer's list (wireguard-tools 1.0.20210914 has no
  *   incremental form; wireguard-go removes the peer's entries, then inserts each), so a changed
  *   peer still loses its own packets in flight for that instant, even when the new list is a
- *   superset (same measurement: 204 of 20,000 lost over 3,238 superset replacements on the
- *   peer carrying the traffic, 0 of 20,000 over 3,888 replacements on another peer). Only the
- *   changed peer is touched; the others and the UDP socket are not.
+ *   superset (same bench: 16 lost over 3,487 superset replacements on B itself, ~200 times
+ *   fewer per update than a syncconf, and only that peer's). Only the changed peer is touched;
+ *   the others and the UDP socket are not. (wireguard-go also accepts allowed IPs without
+ *   `replace_allowed_ips` on its UAPI socket, which would add without the gap; not used: it
+ *   bypasses `wg` and has no kernel-mode equivalent in this wireguard-tools.)
  * - Fallback: when the plan cannot express a difference (a key other than those), when the
  *   `wg set` fails, or when `wg showconf` still differs after it, the whole configuration is
  *   loaded with `wg syncconf` (fed on stdin), which replaces the peer set but keeps sessions of
