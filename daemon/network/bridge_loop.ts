@@ -18,6 +18,7 @@ import { type BridgeDriver, DockerBridges, networksToRemove } from "../../net/mo
 import type { StoreName } from "../../state/mod.ts";
 import { dockerSocketPath } from "../agent/mod.ts";
 import type { MemberContext, MemberLoop } from "../node/member_loops.ts";
+import { CoalescedPass } from "../node/coalesced_pass.ts";
 
 /** Timing and driver of the loop. */
 export interface BridgeLoopOptions {
@@ -39,9 +40,6 @@ export function startBridgeLoop(
   const bridges = options.bridges ?? new DockerBridges(dockerSocketPath(), context.log);
   const stop = new AbortController();
   const signal = AbortSignal.any([context.signal, stop.signal]);
-  let running: Promise<void> | undefined;
-  let again = false;
-  let debounce: ReturnType<typeof setTimeout> | undefined;
   let dockerDown = false;
 
   const pass = async (): Promise<void> => {
@@ -75,29 +73,15 @@ export function startBridgeLoop(
     }
   };
 
-  const trigger = (): void => {
-    if (signal.aborted) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = pass()
-      .catch((error) =>
-        context.log.warn("bridge teardown failed", { error: (error as Error).message })
-      )
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          schedule();
-        }
-      });
-  };
-  const schedule = (): void => {
-    if (signal.aborted) return;
-    clearTimeout(debounce);
-    debounce = setTimeout(trigger, options.debounceMs ?? 500);
-  };
+  const runner = new CoalescedPass({
+    pass,
+    debounceMs: options.debounceMs ?? 500,
+    signal,
+    onError: (error) =>
+      context.log.warn("bridge teardown failed", { error: (error as Error).message }),
+  });
+  const trigger = (): void => runner.trigger();
+  const schedule = (): void => runner.schedule();
 
   const subscriptions = watched.map((store) => context.state.subscribe(store, { signal }));
   const consumers = subscriptions.map(async (subscription) => {
@@ -109,11 +93,10 @@ export function startBridgeLoop(
   return {
     async stop() {
       stop.abort();
-      clearTimeout(debounce);
       clearInterval(tick);
       for (const subscription of subscriptions) subscription.close();
       await Promise.allSettled(consumers);
-      await running;
+      await runner.stop();
     },
   };
 }

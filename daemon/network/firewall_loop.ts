@@ -69,6 +69,7 @@ import type { StoreName } from "../../state/mod.ts";
 import { dockerSocketPath } from "../agent/mod.ts";
 import type { MemberContext, MemberLoop } from "../node/member_loops.ts";
 import { type IsolationGate, isolationGate } from "./isolation_gate.ts";
+import { CoalescedPass } from "../node/coalesced_pass.ts";
 
 /** Identity of the loop's writes. */
 export const firewallIdentity = "system";
@@ -124,9 +125,6 @@ export function startFirewallLoop(
   const exemptAudited = new Map<string, string>();
   let lastError = "";
   let idleLogged = false;
-  let running: Promise<void> | undefined;
-  let again = false;
-  let debounce: ReturnType<typeof setTimeout> | undefined;
   let watching: Promise<void> | undefined;
 
   const self = (): Node | undefined => context.state.view().node(context.nodeName);
@@ -269,29 +267,15 @@ export function startFirewallLoop(
     }, signal).catch(() => undefined).finally(() => watching = undefined);
   };
 
-  const trigger = (): void => {
-    if (signal.aborted) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = tick()
-      .catch((error) =>
-        context.log.warn("firewall tick failed", { error: (error as Error).message })
-      )
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          schedule();
-        }
-      });
-  };
-  const schedule = (): void => {
-    if (signal.aborted) return;
-    clearTimeout(debounce);
-    debounce = setTimeout(trigger, options.debounceMs ?? 200);
-  };
+  const runner = new CoalescedPass({
+    pass: tick,
+    debounceMs: options.debounceMs ?? 200,
+    signal,
+    onError: (error) =>
+      context.log.warn("firewall tick failed", { error: (error as Error).message }),
+  });
+  const trigger = (): void => runner.trigger();
+  const schedule = (): void => runner.schedule();
 
   const watched: StoreName[] = ["subnets", "nodes", "replicas_observed"];
   const subscriptions = watched.map((store) => context.state.subscribe(store, { signal }));
@@ -308,11 +292,10 @@ export function startFirewallLoop(
   return {
     async stop() {
       stop.abort();
-      clearTimeout(debounce);
       clearInterval(safety);
       for (const subscription of subscriptions) subscription.close();
       await Promise.allSettled(consumers);
-      await running;
+      await runner.stop();
       await watching;
     },
   };

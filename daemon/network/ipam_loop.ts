@@ -22,6 +22,7 @@ import { dueForFree, scopesInUse, unusedSubnets } from "../../net/mod.ts";
 import type { StoreName } from "../../state/mod.ts";
 import type { MemberContext, MemberLoop } from "../node/member_loops.ts";
 import { allocatorIdentity } from "./ensure_subnet.ts";
+import { CoalescedPass } from "../node/coalesced_pass.ts";
 
 /** Timing of the loop. */
 export interface IpamLoopOptions {
@@ -46,9 +47,6 @@ export function startIpamLoop(context: IpamLoopContext, options: IpamLoopOptions
   const stop = new AbortController();
   const signal = AbortSignal.any([context.signal, stop.signal]);
   const firstUnused = new Map<string, number>();
-  let running: Promise<void> | undefined;
-  let again = false;
-  let debounce: ReturnType<typeof setTimeout> | undefined;
 
   const pass = async (): Promise<void> => {
     if (context.raft.status().role !== Role.leader) {
@@ -74,29 +72,15 @@ export function startIpamLoop(context: IpamLoopContext, options: IpamLoopOptions
     }
   };
 
-  const trigger = (): void => {
-    if (signal.aborted) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = pass()
-      .catch((error) =>
-        context.log.warn("subnet gc pass failed", { error: (error as Error).message })
-      )
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          schedule();
-        }
-      });
-  };
-  const schedule = (): void => {
-    if (signal.aborted) return;
-    clearTimeout(debounce);
-    debounce = setTimeout(trigger, options.debounceMs ?? 200);
-  };
+  const runner = new CoalescedPass({
+    pass,
+    debounceMs: options.debounceMs ?? 200,
+    signal,
+    onError: (error) =>
+      context.log.warn("subnet gc pass failed", { error: (error as Error).message }),
+  });
+  const trigger = (): void => runner.trigger();
+  const schedule = (): void => runner.schedule();
 
   const subscriptions = watched.map((store) => context.state.subscribe(store, { signal }));
   const consumers = subscriptions.map(async (subscription) => {
@@ -108,11 +92,10 @@ export function startIpamLoop(context: IpamLoopContext, options: IpamLoopOptions
   return {
     async stop() {
       stop.abort();
-      clearTimeout(debounce);
       clearInterval(tick);
       for (const subscription of subscriptions) subscription.close();
       await Promise.allSettled(consumers);
-      await running;
+      await runner.stop();
     },
   };
 }

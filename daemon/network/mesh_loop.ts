@@ -54,6 +54,7 @@ import type { StoreName } from "../../state/mod.ts";
 import type { DaemonConfig } from "../config.ts";
 import type { MemberContext, MemberLoop } from "../node/member_loops.ts";
 import { dockerSocketExists } from "./firewall_loop.ts";
+import { CoalescedPass } from "../node/coalesced_pass.ts";
 
 /** Options of the loop (tests). */
 export interface MeshLoopOptions {
@@ -102,12 +103,8 @@ export function startMeshLoop(
   let applied = "";
   let peerCount = -1;
   let gateLogged = false;
-  let running: Promise<void> | undefined;
-  let again = false;
   let force = false;
-  let debounce: ReturnType<typeof setTimeout> | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
-  let stopped = false;
 
   const report = (next: MeshMode) => {
     if (next !== mode) {
@@ -252,29 +249,17 @@ export function startMeshLoop(
     }
   };
 
-  const trigger = (): void => {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    const full = force;
-    force = false;
-    running = pass(full)
-      .catch((error) => warnOnce("pass", error))
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          schedule();
-        }
-      });
-  };
-  const schedule = (): void => {
-    if (stopped) return;
-    clearTimeout(debounce);
-    debounce = setTimeout(trigger, options.debounceMs ?? 200);
-  };
+  const runner = new CoalescedPass({
+    pass: () => {
+      const full = force;
+      force = false;
+      return pass(full);
+    },
+    debounceMs: options.debounceMs ?? 200,
+    onError: (error) => warnOnce("pass", error),
+  });
+  const trigger = (): void => runner.trigger();
+  const schedule = (): void => runner.schedule();
 
   const subscriptions = watched.map((store) =>
     context.state.subscribe(store, { signal: context.signal })
@@ -291,13 +276,12 @@ export function startMeshLoop(
 
   return {
     async stop() {
-      stopped = true;
-      clearTimeout(debounce);
+      const passDone = runner.stop();
       clearTimeout(retry);
       clearInterval(tick);
       for (const subscription of subscriptions) subscription.close();
       await Promise.allSettled(consumers);
-      await running;
+      await passDone;
       await device.close();
       context.reportMeshMode?.(MeshMode.unavailable);
     },

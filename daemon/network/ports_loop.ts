@@ -18,6 +18,7 @@ import { planPublishedPorts, PublishedPortsNft, renderNatRuleset } from "../../n
 import { dockerSocketPath } from "../agent/mod.ts";
 import type { MemberContext, MemberLoop } from "../node/member_loops.ts";
 import { type RoutingInputOptions, watchRoutingInputs } from "./routing_inputs.ts";
+import { CoalescedPass } from "../node/coalesced_pass.ts";
 
 /** Options of the loop (tests). */
 export interface PortsLoopOptions extends RoutingInputOptions {
@@ -50,11 +51,7 @@ export function startPortsLoop(
   let applied: string | undefined;
   let lastError = "";
   let dockerUserOk = false;
-  let running: Promise<void> | undefined;
-  let again = false;
   let force = false;
-  let debounce: ReturnType<typeof setTimeout> | undefined;
-  let stopped = false;
 
   const pass = async (): Promise<void> => {
     const full = force;
@@ -93,25 +90,13 @@ export function startPortsLoop(
     lastError = message;
   };
 
-  const trigger = (): void => {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = pass().finally(() => {
-      running = undefined;
-      if (again) {
-        again = false;
-        schedule();
-      }
-    });
-  };
-  const schedule = (): void => {
-    if (stopped) return;
-    clearTimeout(debounce);
-    debounce = setTimeout(trigger, options.debounceMs ?? 50);
-  };
+  const runner = new CoalescedPass({
+    pass,
+    debounceMs: options.debounceMs ?? 50,
+    onError: warnOnce("pass"),
+  });
+  const trigger = (): void => runner.trigger();
+  const schedule = (): void => runner.schedule();
 
   const inputs = watchRoutingInputs(context, schedule, options);
   const tick = setInterval(() => {
@@ -123,11 +108,10 @@ export function startPortsLoop(
 
   return {
     async stop() {
-      stopped = true;
-      clearTimeout(debounce);
+      const passDone = runner.stop();
       clearInterval(tick);
       await inputs.stop();
-      await running;
+      await passDone;
     },
   };
 }

@@ -28,6 +28,7 @@ import {
 } from "../../scheduler/mod.ts";
 import type { StoreName } from "../../state/mod.ts";
 import type { MemberContext, MemberLoop } from "../node/member_loops.ts";
+import { CoalescedPass } from "../node/coalesced_pass.ts";
 
 /** Timing of the loop (defaults in the module doc). */
 export interface SchedulerLoopOptions {
@@ -57,9 +58,6 @@ export function startSchedulerLoop(
   const deadAfterMs = options.deadAfterMs ?? 5000;
   const stop = new AbortController();
   const signal = AbortSignal.any([context.signal, stop.signal]);
-  let debounce: ReturnType<typeof setTimeout> | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
   let lastLive = "";
   let wakeAt: Date | undefined;
   /** When the last submit failed (0 = it did not). */
@@ -88,28 +86,14 @@ export function startSchedulerLoop(
     }
   };
 
-  const trigger = (): void => {
-    if (signal.aborted) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = runPass()
-      .catch((error) => context.log.error("scheduler pass failed", { error: String(error) }))
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          schedule();
-        }
-      });
-  };
-
-  const schedule = (): void => {
-    if (signal.aborted) return;
-    clearTimeout(debounce);
-    debounce = setTimeout(trigger, debounceMs);
-  };
+  const runner = new CoalescedPass({
+    pass: runPass,
+    debounceMs: debounceMs,
+    signal,
+    onError: (error) => context.log.error("scheduler pass failed", { error: String(error) }),
+  });
+  const trigger = (): void => runner.trigger();
+  const schedule = (): void => runner.schedule();
 
   const subscriptions = watched.map((store) => context.state.subscribe(store, { signal }));
   const consumers = subscriptions.map(async (subscription) => {
@@ -130,12 +114,11 @@ export function startSchedulerLoop(
   return {
     async stop() {
       stop.abort();
-      clearTimeout(debounce);
       clearInterval(safety);
       clearInterval(liveness);
       for (const subscription of subscriptions) subscription.close();
       await Promise.allSettled(consumers);
-      await running;
+      await runner.stop();
     },
   };
 }
