@@ -21,6 +21,7 @@
  * @module
  */
 import { JacoError } from "../proto/errors.ts";
+import { type HostCommandOutput, runHostCommand } from "./host_command.ts";
 import { exemptionSteps, headMatches } from "./nft_exempt.ts";
 import { listingOf, nftTable, parseRendered } from "./nft_ruleset.ts";
 
@@ -55,11 +56,7 @@ export interface FirewallBackend {
 export class NftFirewall implements FirewallBackend {
   /** @inheritdoc */
   async available(): Promise<boolean> {
-    try {
-      return (await run("nft", ["--version"])).code === 0;
-    } catch {
-      return false;
-    }
+    return (await run("nft", ["--version"])).code === 0;
   }
 
   /** @inheritdoc */
@@ -255,11 +252,6 @@ async function iptables(args: string[]): Promise<string> {
   return out.stdout;
 }
 
-async function run(
-  command: string,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(command, { args, stdin: "null" }).output();
-  const decoder = new TextDecoder();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+function run(command: string, args: string[]): Promise<HostCommandOutput> {
+  return runHostCommand(command, args);
 }

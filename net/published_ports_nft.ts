@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { runHostCommand } from "./host_command.ts";
 import { localMark, markMask, natTable } from "./published_ports.ts";
 
 /** Runs a program; resolves with its exit code and combined output. */
@@ -22,23 +23,8 @@ export type RunCommand = (
 
 /** {@link RunCommand} with `Deno.Command`. */
 export const runCommand: RunCommand = async (program, args, stdin) => {
-  const child = new Deno.Command(program, {
-    args,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(stdin));
-    await writer.close();
-  }
-  const result = await child.output();
-  const decoder = new TextDecoder();
-  return {
-    code: result.code,
-    output: (decoder.decode(result.stdout) + decoder.decode(result.stderr)).trim(),
-  };
+  const result = await runHostCommand(program, args, stdin);
+  return { code: result.code, output: (result.stdout + result.stderr).trim() };
 };
 
 /** The DOCKER-USER rule (iptables arguments after `-I/-D/-C DOCKER-USER`). */

@@ -52,6 +52,7 @@
  *
  * @module
  */
+import { runHostCommand } from "./host_command.ts";
 import { meshSubnet } from "./nft_exempt.ts";
 import {
   MESH_INTERFACE,
@@ -112,36 +113,7 @@ export interface MeshDevice {
   close(): Promise<void>;
 }
 
-interface Output {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(command: string, args: string[], stdin?: string): Promise<Output> {
-  try {
-    const child = new Deno.Command(command, {
-      args,
-      stdin: stdin === undefined ? "null" : "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    if (stdin !== undefined) {
-      const writer = child.stdin.getWriter();
-      await writer.write(new TextEncoder().encode(stdin));
-      await writer.close();
-    }
-    const out = await child.output();
-    const decoder = new TextDecoder();
-    return {
-      code: out.code,
-      stdout: decoder.decode(out.stdout),
-      stderr: decoder.decode(out.stderr),
-    };
-  } catch (error) {
-    return { code: 127, stdout: "", stderr: (error as Error).message };
-  }
-}
+const run = runHostCommand;
 
 async function check(command: string, args: string[], stdin?: string): Promise<string> {
   const out = await run(command, args, stdin);
