@@ -4,7 +4,8 @@
  *
  * - `web` (busybox httpd, 4 replicas spread 2/1/1, compose `ports: ["8080:80"]`) answers on all
  *   3 hosts' addresses, each host serving from its own replicas (local first: the container
- *   hostname answering belongs to that host).
+ *   hostname answering belongs to that host), and the local replica sees the client's own
+ *   address (kernel DNAT, no masquerade).
  * - `docker kill` of one of the two replicas of the doubled host: a probe on another host keeps
  *   asking that host every 50 ms; traffic moves to the surviving replica (the gap from the kill to
  *   the last failed request is measured and printed) and no request fails afterwards.
@@ -39,7 +40,17 @@ const webCompose = `services:
     pull_policy: never
     init: true
     stop_grace_period: 1s
-    command: ["sh", "-c", "exec httpd -f -p 80 -h /www"]
+    command:
+      - sh
+      - -c
+      - |
+        cat > /www/cgi-bin/peer <<'EOF'
+        #!/bin/sh
+        printf 'Content-Type: text/plain\\r\\n\\r\\n'
+        echo "$$REMOTE_ADDR $$(hostname)"
+        EOF
+        chmod +x /www/cgi-bin/peer
+        exec httpd -f -p 80 -h /www
     ports: ["8080:80"]
     volumes: ["flag:/flag"]
     healthcheck:
@@ -271,6 +282,18 @@ Deno.test({
         local.get(host)!.has(answer),
         `${host.name} answered from ${answer}, not one of its own ${[...local.get(host)!]}`,
       );
+    }
+
+    // A local replica sees the client's own address (DNAT only, no masquerade).
+    for (const [index, host] of rig.hosts.entries()) {
+      const from = rig.hosts[(index + 1) % rig.hosts.length];
+      const peer = await get(from, host.address, "/cgi-bin/peer");
+      assert.ok(peer.ok, peer.text);
+      const [remoteAddr, hostname] = peer.text.split(" ");
+      // busybox httpd listens on IPv6 and prints IPv4 peers as `[::ffff:a.b.c.d]`.
+      const seen = remoteAddr.replace(/^\[::ffff:(.*)\]$/, "$1");
+      assert.equal(seen, from.address, `source seen by ${host.name}'s replica`);
+      assert.ok(local.get(host)!.has(hostname), `${hostname} is local to ${host.name}`);
     }
 
     // Kill one replica of the doubled host: traffic moves to the other one.
